@@ -1,0 +1,42 @@
+//! The REST API under `/api/v1` (API.md): thin handlers over the services.
+
+pub mod admin;
+pub mod auth;
+pub mod ops;
+
+use crate::service::Services;
+use axum::routing::{get, post};
+use axum::extract::FromRef;
+use axum::Router;
+
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Services: FromRef<S>,
+{
+    Router::new()
+        .route("/api/v1/auth/register", post(auth::register))
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/me/transactions", get(auth::my_transactions))
+        .route("/api/v1/admin/users", get(admin::users))
+        .route("/api/v1/admin/users/{id}/credit", post(admin::credit))
+        .route("/api/v1/admin/users/{id}/freeze", post(admin::freeze))
+        .route("/api/v1/admin/users/{id}/unfreeze", post(admin::unfreeze))
+        .route("/api/v1/admin/audit", get(admin::audit))
+        .route("/api/v1/admin/ledger/check", get(admin::ledger_check))
+        .route("/api/v1/openapi.json", get(ops::openapi))
+        .route("/api/v1/{*rest}", axum::routing::any(ops::unknown_endpoint))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+}
+
+/// `?limit=&cursor=` of every list.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}

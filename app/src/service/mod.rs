@@ -1,0 +1,30 @@
+//! Use cases. Each is one transaction against the store; REST handlers and server
+//! functions are two thin doors onto these, never two implementations.
+
+pub mod admin;
+pub mod auth;
+pub mod demo;
+
+use crate::config::Config;
+use crate::engine::clock::SharedClock;
+use crate::store::Store;
+use std::sync::Arc;
+
+/// Everything a request or a background task needs; cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Store,
+    pub clock: SharedClock,
+    pub config: Arc<Config>,
+    pub login_limiter: Arc<auth::LoginLimiter>,
+}
+
+impl Services {
+    pub fn new(store: Store, clock: SharedClock, config: Config) -> Services {
+        Services { store, clock, config: Arc::new(config), login_limiter: Arc::new(auth::LoginLimiter::new()) }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

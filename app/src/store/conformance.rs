@@ -1,0 +1,65 @@
+//! The store conformance suite: every test runs once on SQLite and once on
+//! PostgreSQL (each in a fresh database), and ends with the ledger check.
+
+mod foundation;
+mod ledger_props;
+
+use super::testing::TestDb;
+use super::Backend;
+
+/// Declares each listed async test for both backends:
+/// `store::conformance::sqlite::<name>` and `store::conformance::postgres::<name>`.
+macro_rules! conformance {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = super::TestDb::new(super::Backend::Sqlite).await;
+                    super::$module::$name(&db).await;
+                    super::assert_ledger_ok(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = super::TestDb::new(super::Backend::Postgres).await;
+                    super::$module::$name(&db).await;
+                    super::assert_ledger_ok(&db).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    foundation::a_user_gets_an_empty_wallet_and_a_taken_name_changes_nothing,
+    foundation::a_credit_moves_coins_from_issuance_with_its_audit_row,
+    foundation::a_frozen_wallet_takes_no_credit_and_freezing_twice_is_unchanged,
+    foundation::sessions_expire_and_end_at_logout,
+    foundation::wallet_history_pages_newest_first,
+    foundation::user_search_treats_wildcards_literally,
+    foundation::no_wallet_goes_below_zero,
+    foundation::no_payout_entry_or_stake_is_settled_twice,
+    ledger_props::random_credits_and_transfers_keep_the_invariants,
+    ledger_props::concurrent_transfers_keep_the_invariants,
+);
+
+pub(crate) async fn assert_ledger_ok(db: &TestDb) {
+    let check = db.store.ledger_check().await.expect("ledger check runs");
+    assert!(check.ok, "ledger invariants broken on {:?}: {check:?}", db.backend());
+}
+
+/// A participant with `coins` in their wallet.
+pub(crate) async fn user_with_coins(db: &TestDb, name: &str, coins: i64) -> crate::domain::model::User {
+    use crate::domain::account::{Registration, Role};
+    let reg = Registration::parse(name, "password-123", None).expect("valid registration");
+    let user = db.store.user_create(&reg, "not-a-real-hash", Role::Participant, 1_000).await.expect("user");
+    if coins > 0 {
+        db.store.wallet_credit_from_issuance(user.id, user.id, coins, None, 1_000).await.expect("credit")
+    } else {
+        user
+    }
+}

@@ -1,0 +1,7 @@
+//! Reusable pieces of the pages.
+
+pub mod feedback;
+pub mod form;
+pub mod guard;
+pub mod shell;
+pub mod time;

@@ -1,0 +1,77 @@
+//! The browser UI: server-rendered pages that hydrate into live components.
+
+pub mod components;
+pub mod pages;
+
+use crate::api::server_fns::current_user;
+use crate::domain::model::User;
+use components::shell::AppHeader;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+use pages::{admin, participant};
+
+/// The HTML document around the app (server side only renders this).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.ico"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The signed-in user, shared by the header and every page; `refresh` refetches it
+/// after anything that changes the balance or the session.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub user: Resource<Result<Option<User>, crate::domain::AppError>>,
+    pub refresh: RwSignal<u64>,
+}
+
+impl Session {
+    pub fn bump(&self) {
+        self.refresh.update(|n| *n += 1);
+    }
+}
+
+pub fn use_session() -> Option<Session> {
+    use_context::<Session>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let refresh = RwSignal::new(0u64);
+    let user = Resource::new(move || refresh.get(), |_| current_user());
+    provide_context(Session { user, refresh });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/gauntlet.css"/>
+        <Title formatter=|text: String| if text.is_empty() { "Gauntlet".to_string() } else { format!("{text} · Gauntlet") }/>
+        <Router>
+            <AppHeader/>
+            <main class="mx-auto w-full max-w-6xl px-4 py-6 sm:px-6">
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("/") view=participant::home::HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=participant::auth::LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/register") view=participant::auth::RegisterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/me") view=participant::me::MePage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view=admin::users::AdminUsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/audit") view=admin::audit::AdminAuditPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
