@@ -11,10 +11,15 @@ use utoipa::OpenApi;
         rest::auth::register, rest::auth::login, rest::auth::logout, rest::auth::me, rest::auth::my_transactions,
         rest::admin::users, rest::admin::credit, rest::admin::freeze, rest::admin::unfreeze,
         rest::admin::audit, rest::admin::ledger_check,
+        rest::challenges::list, rest::challenges::create, rest::challenges::get, rest::challenges::join,
+        rest::challenges::withdraw, rest::challenges::evidence_list, rest::challenges::evidence_add,
     ),
     components(schemas(
         model::User, model::LedgerTx, model::TxKind, model::AuditEntry, model::LedgerCheck, model::MismatchedAccount,
-        crate::domain::account::Role,
+        crate::domain::account::Role, model::Challenge, model::Stake, model::Evidence,
+        crate::domain::challenge::Category, crate::domain::challenge::ChallengeStatus, crate::domain::challenge::Side,
+        crate::domain::challenge::Outcome, crate::domain::challenge::StakeStatus,
+        rest::challenges::CreateChallengeRequest, rest::challenges::JoinRequest, rest::challenges::EvidenceRequest,
         rest::auth::RegisterRequest, rest::auth::LoginRequest, rest::admin::CreditRequest,
     ))
 )]

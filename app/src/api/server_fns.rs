@@ -120,3 +120,59 @@ pub async fn admin_audit(cursor: Option<String>) -> Result<Page<AuditEntry>, App
 pub async fn admin_ledger_check() -> Result<LedgerCheck, AppError> {
     ctx::services()?.admin_ledger_check(ctx::caller().user).await
 }
+
+#[server(prefix = "/api/fn", endpoint = "list_challenges")]
+pub async fn list_challenges(
+    status: Option<String>,
+    category: Option<String>,
+    mine: Option<bool>,
+    cursor: Option<String>,
+) -> Result<Page<crate::domain::model::Challenge>, AppError> {
+    let caller = ctx::caller();
+    let query = crate::service::challenges::ListQuery { status, category, mine: mine.unwrap_or(false), cursor, limit: Some(24) };
+    ctx::services()?.challenges_list(caller.user.as_ref(), &query).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "get_challenge")]
+pub async fn get_challenge(id: i64) -> Result<crate::domain::model::Challenge, AppError> {
+    ctx::services()?.challenge_view(ctx::caller().user.as_ref(), id).await
+}
+
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api/fn", endpoint = "create_challenge")]
+pub async fn create_challenge(
+    title: String,
+    description: String,
+    category: String,
+    amount: String,
+    due_at: String,
+    side: String,
+    challenged_username: Option<String>,
+    tz_offset_min: Option<i32>,
+) -> Result<crate::domain::model::Challenge, AppError> {
+    let draft = crate::domain::challenge::ChallengeDraft { title, description, category, amount, due_at, side, challenged_username };
+    let offset = tz_offset_min.unwrap_or(0).clamp(-14 * 60, 14 * 60);
+    let challenge = ctx::services()?.challenge_create(ctx::caller().user, &draft, offset).await?;
+    leptos_axum::redirect(&format!("/challenges/{}", challenge.id));
+    Ok(challenge)
+}
+
+#[server(prefix = "/api/fn", endpoint = "join_challenge")]
+pub async fn join_challenge(challenge_id: i64, side: String) -> Result<crate::domain::model::Stake, AppError> {
+    ctx::services()?.challenge_join(ctx::caller().user, challenge_id, &side).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "withdraw_stake")]
+pub async fn withdraw_stake(challenge_id: i64) -> Result<crate::domain::model::Stake, AppError> {
+    ctx::services()?.stake_withdraw(ctx::caller().user, challenge_id).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "list_evidence")]
+pub async fn list_evidence(challenge_id: i64) -> Result<Page<crate::domain::model::Evidence>, AppError> {
+    ctx::services()?.evidence_list(challenge_id, None, Some(200)).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "add_evidence")]
+pub async fn add_evidence(challenge_id: i64, text: String, url: Option<String>) -> Result<crate::domain::model::Evidence, AppError> {
+    ctx::services()?.evidence_add(ctx::caller().user, challenge_id, &text, url.as_deref()).await
+}

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod challenges;
 pub mod demo;
 
 use crate::config::Config;
@@ -17,11 +18,46 @@ pub struct Services {
     pub clock: SharedClock,
     pub config: Arc<Config>,
     pub login_limiter: Arc<auth::LoginLimiter>,
+    pub wakers: Arc<Wakers>,
+}
+
+/// Wakes background tasks early when a request changes what they wait for, instead
+/// of letting them sleep until their next planned moment.
+#[derive(Debug, Default)]
+pub struct Wakers {
+    pub scheduler: tokio::sync::Notify,
+    pub notifier: tokio::sync::Notify,
+    pub payouts: tokio::sync::Notify,
+}
+
+impl Wakers {
+    /// A challenge with a deadline was created.
+    pub fn deadline_added(&self) {
+        self.scheduler.notify_one();
+        self.notifier.notify_one();
+    }
+
+    /// Someone staked in a challenge.
+    pub fn participant_added(&self) {
+        self.notifier.notify_one();
+    }
+
+    /// A payout or refund job was queued or resumed.
+    pub fn job_ready(&self) {
+        self.payouts.notify_waiters();
+        self.payouts.notify_one();
+    }
 }
 
 impl Services {
     pub fn new(store: Store, clock: SharedClock, config: Config) -> Services {
-        Services { store, clock, config: Arc::new(config), login_limiter: Arc::new(auth::LoginLimiter::new()) }
+        Services {
+            store,
+            clock,
+            config: Arc::new(config),
+            login_limiter: Arc::new(auth::LoginLimiter::new()),
+            wakers: Arc::new(Wakers::default()),
+        }
     }
 
     pub fn now_ms(&self) -> i64 {

@@ -1,6 +1,7 @@
 //! The store conformance suite: every test runs once on SQLite and once on
 //! PostgreSQL (each in a fresh database), and ends with the ledger check.
 
+mod challenges;
 mod foundation;
 mod ledger_props;
 
@@ -45,6 +46,15 @@ conformance!(
     foundation::no_payout_entry_or_stake_is_settled_twice,
     ledger_props::random_credits_and_transfers_keep_the_invariants,
     ledger_props::concurrent_transfers_keep_the_invariants,
+    challenges::creating_places_the_creators_stake_in_escrow,
+    challenges::stakes_pair_fifo_and_the_first_pair_activates,
+    challenges::a_user_cannot_join_twice_nor_overspend_nor_spend_frozen,
+    challenges::stakes_stop_at_the_deadline_and_unknown_challenges_are_404,
+    challenges::a_direct_challenge_admits_only_the_challenged_user_on_the_other_side,
+    challenges::withdrawing_refunds_a_waiting_stake_only,
+    challenges::evidence_comes_from_participants_while_active,
+    challenges::lists_filter_and_page,
+    challenges::concurrent_joins_never_pair_twice_nor_debit_twice,
 );
 
 pub(crate) async fn assert_ledger_ok(db: &TestDb) {

@@ -25,6 +25,11 @@ pub(crate) struct Movement<'a> {
 /// A balance that would go below zero violates the database CHECK and fails the move.
 pub(crate) async fn ledger_move(conn: &mut Conn, m: &Movement<'_>, now_ms: i64) -> Result<i64, AppError> {
     assert!(m.amount_coins > 0, "ledger movements are positive");
+    // Rows are locked in account-id order, so two opposite movements between the same
+    // accounts queue instead of deadlocking.
+    if m.to_account < m.from_account {
+        lock_account(conn, m.to_account).await?;
+    }
     let debit = sqlx::query("UPDATE accounts SET balance = balance - $1 WHERE id = $2")
         .bind(m.amount_coins)
         .bind(m.from_account)
@@ -36,6 +41,20 @@ pub(crate) async fn ledger_move(conn: &mut Conn, m: &Movement<'_>, now_ms: i64) 
         }
         other => other?,
     };
+    ledger_credit_and_record(conn, m, now_ms).await
+}
+
+/// Takes the row lock of an account without changing it (a no-op update: SQLite
+/// has no `FOR UPDATE`, and its single writer needs none).
+async fn lock_account(conn: &mut Conn, account_id: i64) -> Result<(), AppError> {
+    sqlx::query("UPDATE accounts SET balance = balance WHERE id = $1").bind(account_id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// The second half of a movement whose debit already happened (a conditional debit
+/// such as [`wallet_debit_if_funded`]): credits the receiving account and writes the
+/// ledger row.
+pub(crate) async fn ledger_credit_and_record(conn: &mut Conn, m: &Movement<'_>, now_ms: i64) -> Result<i64, AppError> {
     sqlx::query("UPDATE accounts SET balance = balance + $1 WHERE id = $2")
         .bind(m.amount_coins)
         .bind(m.to_account)
@@ -56,6 +75,28 @@ pub(crate) async fn ledger_move(conn: &mut Conn, m: &Movement<'_>, now_ms: i64) 
     .fetch_one(&mut *conn)
     .await?;
     Ok(id)
+}
+
+/// Takes `amount_coins` from a user's wallet only if it is not frozen and holds
+/// enough; the error says which. Returns the wallet's account id.
+pub(crate) async fn wallet_debit_if_funded(conn: &mut Conn, user_id: i64, amount_coins: i64) -> Result<i64, AppError> {
+    let debited: Option<i64> = sqlx::query_scalar(
+        "UPDATE accounts SET balance = balance - $1 \
+         WHERE kind = 'wallet' AND user_id = $2 AND frozen_at_ms IS NULL AND balance >= $1 RETURNING id",
+    )
+    .bind(amount_coins)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(wallet) = debited {
+        return Ok(wallet);
+    }
+    let (_, balance, frozen) = super::accounts::wallet_of(conn, user_id).await?;
+    if frozen {
+        Err(AppError::WalletFrozen)
+    } else {
+        Err(AppError::InsufficientFunds { needed_coins: amount_coins, available_coins: balance })
+    }
 }
 
 #[derive(FromRow)]

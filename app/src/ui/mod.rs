@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
     let refresh = RwSignal::new(0u64);
     let user = Resource::new(move || refresh.get(), |_| current_user());
     provide_context(Session { user, refresh });
+    components::countdown::provide_now();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/gauntlet.css"/>
@@ -67,6 +68,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=participant::home::HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=participant::auth::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=participant::auth::RegisterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/challenges/new") view=participant::challenge_new::NewChallengePage ssr=SsrMode::Async/>
+                    <Route path=path!("/challenges/:id") view=participant::challenge_detail::ChallengePage ssr=SsrMode::Async/>
                     <Route path=path!("/me") view=participant::me::MePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=admin::users::AdminUsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=admin::audit::AdminAuditPage ssr=SsrMode::Async/>

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod challenges;
 pub mod ops;
 
 use crate::service::Services;
@@ -20,6 +21,11 @@ where
         .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/me", get(auth::me))
         .route("/api/v1/me/transactions", get(auth::my_transactions))
+        .route("/api/v1/challenges", get(challenges::list).post(challenges::create))
+        .route("/api/v1/challenges/{id}", get(challenges::get))
+        .route("/api/v1/challenges/{id}/join", post(challenges::join))
+        .route("/api/v1/challenges/{id}/stake", axum::routing::delete(challenges::withdraw))
+        .route("/api/v1/challenges/{id}/evidence", get(challenges::evidence_list).post(challenges::evidence_add))
         .route("/api/v1/admin/users", get(admin::users))
         .route("/api/v1/admin/users/{id}/credit", post(admin::credit))
         .route("/api/v1/admin/users/{id}/freeze", post(admin::freeze))

@@ -1,5 +1,7 @@
 //! Reusable pieces of the pages.
 
+pub mod badge;
+pub mod countdown;
 pub mod feedback;
 pub mod form;
 pub mod guard;
