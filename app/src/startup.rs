@@ -151,7 +151,7 @@ pub async fn start(services: Services, listener: TcpListener) -> Result<Running,
     let engine = if services.config.no_engine {
         tokio::task::JoinSet::new()
     } else {
-        crate::engine::spawn_all(&services, &shutdown)
+        crate::engine::spawn_all(&services.runtime(), &shutdown)
     };
     let app = router(services.clone());
     let stop = shutdown.clone();

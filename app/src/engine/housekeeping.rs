@@ -1,18 +1,18 @@
-//! Periodic tidying: expired sessions, idle rate-limiter keys.
+//! Periodic tidying: expired sessions.
 
-use crate::service::Services;
+use super::Runtime;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 const EVERY: Duration = Duration::from_secs(300);
 
 pub struct Housekeeping {
-    services: Services,
+    runtime: Runtime,
 }
 
 impl Housekeeping {
-    pub fn new(services: Services) -> Housekeeping {
-        Housekeeping { services }
+    pub fn new(runtime: Runtime) -> Housekeeping {
+        Housekeeping { runtime }
     }
 
     pub async fn run(self, shutdown: CancellationToken) {
@@ -22,12 +22,11 @@ impl Housekeeping {
                 _ = shutdown.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            match self.services.store.sessions_delete_expired(self.services.now_ms()).await {
+            match self.runtime.store.sessions_delete_expired(self.runtime.now_ms()).await {
                 Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "removing expired sessions failed"),
             }
-            self.services.login_limiter.prune();
         }
     }
 }

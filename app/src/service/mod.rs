@@ -8,6 +8,9 @@ pub mod demo;
 
 use crate::config::Config;
 use crate::engine::clock::SharedClock;
+use crate::engine::events::EventBus;
+use crate::engine::wake::Wakers;
+use crate::engine::Runtime;
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -19,35 +22,9 @@ pub struct Services {
     pub config: Arc<Config>,
     pub login_limiter: Arc<auth::LoginLimiter>,
     pub wakers: Arc<Wakers>,
+    pub events: Arc<EventBus>,
 }
 
-/// Wakes background tasks early when a request changes what they wait for, instead
-/// of letting them sleep until their next planned moment.
-#[derive(Debug, Default)]
-pub struct Wakers {
-    pub scheduler: tokio::sync::Notify,
-    pub notifier: tokio::sync::Notify,
-    pub payouts: tokio::sync::Notify,
-}
-
-impl Wakers {
-    /// A challenge with a deadline was created.
-    pub fn deadline_added(&self) {
-        self.scheduler.notify_one();
-        self.notifier.notify_one();
-    }
-
-    /// Someone staked in a challenge.
-    pub fn participant_added(&self) {
-        self.notifier.notify_one();
-    }
-
-    /// A payout or refund job was queued or resumed.
-    pub fn job_ready(&self) {
-        self.payouts.notify_waiters();
-        self.payouts.notify_one();
-    }
-}
 
 impl Services {
     pub fn new(store: Store, clock: SharedClock, config: Config) -> Services {
@@ -57,10 +34,22 @@ impl Services {
             config: Arc::new(config),
             login_limiter: Arc::new(auth::LoginLimiter::new()),
             wakers: Arc::new(Wakers::default()),
+            events: Arc::new(EventBus::default()),
         }
     }
 
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
+    }
+
+    /// What the background tasks are given: the shared handles, not the use cases.
+    pub fn runtime(&self) -> Runtime {
+        Runtime {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            config: self.config.clone(),
+            wakers: self.wakers.clone(),
+            events: self.events.clone(),
+        }
     }
 }

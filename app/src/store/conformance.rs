@@ -4,6 +4,7 @@
 mod challenges;
 mod foundation;
 mod ledger_props;
+mod scheduler;
 
 use super::testing::TestDb;
 use super::Backend;
@@ -55,6 +56,10 @@ conformance!(
     challenges::evidence_comes_from_participants_while_active,
     challenges::lists_filter_and_page,
     challenges::concurrent_joins_never_pair_twice_nor_debit_twice,
+    scheduler::due_challenges_lock_and_the_unmatched_are_refunded,
+    scheduler::each_challenge_locks_at_its_deadline_under_a_test_clock,
+    scheduler::after_an_hour_of_downtime_ten_thousand_overdue_lock_at_once,
+    scheduler::two_schedulers_lock_ten_thousand_with_no_double_effect,
 );
 
 pub(crate) async fn assert_ledger_ok(db: &TestDb) {

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod challenges;
+pub mod deadlines;
 pub mod ledger;
 pub mod notifications;
 pub mod payouts;
@@ -18,6 +19,8 @@ mod sqlite;
 
 #[cfg(test)]
 mod conformance;
+#[cfg(any(test, feature = "testing"))]
+pub mod seed;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
