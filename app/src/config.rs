@@ -35,8 +35,8 @@ pub struct Config {
     #[arg(long, env = "PAYOUT_LEASE_SECS", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=3600))]
     pub payout_lease_secs: i64,
 
-    /// Platform fee in basis points of each pair's pot (500 = 5%).
-    #[arg(long, env = "PLATFORM_FEE_BPS", default_value_t = 500, value_parser = clap::value_parser!(i64).range(0..=10_000))]
+    /// Platform fee in basis points of each pair's pot (500 = 5%; at most 50%, so a winner always gains).
+    #[arg(long, env = "PLATFORM_FEE_BPS", default_value_t = 500, value_parser = clap::value_parser!(i64).range(0..=5_000))]
     pub platform_fee_bps: i64,
 
     /// At most one normal-priority warning per user and challenge within this window.
@@ -90,7 +90,7 @@ mod tests {
         let c = Config::try_parse_from(["gauntlet", "--platform-fee-bps", "250", "--payout-batch-size", "5000"]).unwrap();
         assert_eq!((c.platform_fee_bps, c.payout_batch_size), (250, 5000));
         assert_eq!(c.warning_offsets_secs, WarningSchedule::default());
-        assert!(Config::try_parse_from(["gauntlet", "--platform-fee-bps", "10001"]).is_err());
+        assert!(Config::try_parse_from(["gauntlet", "--platform-fee-bps", "5001"]).is_err());
         assert!(Config::try_parse_from(["gauntlet", "--payout-batch-size", "0"]).is_err());
         assert!(Config::try_parse_from(["gauntlet", "--warning-offsets-secs", "600"]).is_err());
         assert!(Config::try_parse_from(["gauntlet", "--bind-addr", "nowhere"]).is_err());

@@ -13,13 +13,17 @@ use utoipa::OpenApi;
         rest::admin::audit, rest::admin::ledger_check,
         rest::challenges::list, rest::challenges::create, rest::challenges::get, rest::challenges::join,
         rest::challenges::withdraw, rest::challenges::evidence_list, rest::challenges::evidence_add,
+        rest::payouts::challenges, rest::payouts::preview, rest::payouts::resolve, rest::payouts::cancel,
+        rest::payouts::jobs, rest::payouts::job, rest::payouts::entries, rest::payouts::control, rest::payouts::retry_failed,
     ),
     components(schemas(
         model::User, model::LedgerTx, model::TxKind, model::AuditEntry, model::LedgerCheck, model::MismatchedAccount,
         crate::domain::account::Role, model::Challenge, model::Stake, model::Evidence,
         crate::domain::challenge::Category, crate::domain::challenge::ChallengeStatus, crate::domain::challenge::Side,
         crate::domain::challenge::Outcome, crate::domain::challenge::StakeStatus,
-        rest::challenges::CreateChallengeRequest, rest::challenges::JoinRequest, rest::challenges::EvidenceRequest,
+        rest::challenges::CreateChallengeRequest, rest::payouts::ResolveRequest, rest::payouts::CancelRequest,
+        model::PayoutJob, model::PayoutEntry, model::JobKind, model::JobStatus, model::EntryStatus,
+        crate::service::settlement::SettlementPreview, crate::domain::payout::Settlement, rest::challenges::JoinRequest, rest::challenges::EvidenceRequest,
         rest::auth::RegisterRequest, rest::auth::LoginRequest, rest::admin::CreditRequest,
     ))
 )]

@@ -217,6 +217,12 @@ pub struct PayoutJob {
     pub entries_per_sec: f64,
     #[serde(default)]
     pub challenge_title: String,
+    /// Coins each paid entry received.
+    #[serde(default)]
+    pub amount_per_entry: i64,
+    /// Coins paid so far, by the job's own counter.
+    #[serde(default)]
+    pub paid_coins: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

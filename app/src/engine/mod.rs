@@ -5,6 +5,7 @@ pub mod backoff;
 pub mod clock;
 pub mod events;
 pub mod housekeeping;
+pub mod payouts;
 pub mod scheduler;
 pub mod wake;
 
@@ -36,5 +37,8 @@ pub fn spawn_all(runtime: &Runtime, shutdown: &CancellationToken) -> JoinSet<()>
     let mut tasks = JoinSet::new();
     tasks.spawn(housekeeping::Housekeeping::new(runtime.clone()).run(shutdown.clone()));
     tasks.spawn(scheduler::Scheduler::new(runtime.clone()).run(shutdown.clone()));
+    for _ in 0..runtime.config.payout_workers {
+        tasks.spawn(payouts::PayoutWorker::new(runtime.clone()).run(shutdown.clone()));
+    }
     tasks
 }

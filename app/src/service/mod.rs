@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod challenges;
 pub mod demo;
+pub mod settlement;
 
 use crate::config::Config;
 use crate::engine::clock::SharedClock;

@@ -577,3 +577,25 @@ impl Store {
         Ok(page(items, limit, |(s, _)| s.id))
     }
 }
+
+impl Store {
+    /// Challenges per status (the dashboard tabs); statuses with none are listed with 0.
+    pub async fn challenge_status_counts(&self) -> Result<Vec<(ChallengeStatus, i64)>, AppError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT status, COUNT(*) FROM challenges GROUP BY status")
+            .fetch_all(&self.read)
+            .await?;
+        Ok(ChallengeStatus::ALL
+            .iter()
+            .map(|s| (*s, rows.iter().find(|(name, _)| name == s.as_str()).map(|(_, n)| *n).unwrap_or(0)))
+            .collect())
+    }
+
+    /// On PostgreSQL, wakes the payout workers of every instance (LISTEN/NOTIFY).
+    pub async fn announce_job_ready(&self) {
+        if self.backend() == super::Backend::Postgres {
+            if let Err(e) = sqlx::query("SELECT pg_notify('gauntlet_jobs', '')").execute(&self.write).await {
+                tracing::warn!(error = %e, "could not announce a job to other instances");
+            }
+        }
+    }
+}

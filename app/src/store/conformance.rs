@@ -4,6 +4,7 @@
 mod challenges;
 mod foundation;
 mod ledger_props;
+mod payouts;
 mod scheduler;
 
 use super::testing::TestDb;
@@ -60,6 +61,14 @@ conformance!(
     scheduler::each_challenge_locks_at_its_deadline_under_a_test_clock,
     scheduler::after_an_hour_of_downtime_ten_thousand_overdue_lock_at_once,
     scheduler::two_schedulers_lock_ten_thousand_with_no_double_effect,
+    payouts::resolving_pays_each_winner_the_pot_less_the_fee,
+    payouts::a_second_resolve_or_the_wrong_state_is_refused,
+    payouts::a_draw_and_a_cancel_refund_every_stake,
+    payouts::a_frozen_winner_fails_alone_and_a_retry_pays_them_once,
+    payouts::pause_resume_and_cancel_follow_their_rules,
+    payouts::a_worker_that_lost_its_lease_commits_nothing,
+    payouts::many_batches_in_parallel_pay_each_winner_once,
+    payouts::a_challenge_without_pairs_resolves_to_an_empty_job_that_completes,
 );
 
 pub(crate) async fn assert_ledger_ok(db: &TestDb) {

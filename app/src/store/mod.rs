@@ -11,9 +11,11 @@ pub mod accounts;
 pub mod audit;
 pub mod challenges;
 pub mod deadlines;
+pub mod job_control;
 pub mod ledger;
 pub mod notifications;
 pub mod payouts;
+pub mod settlement;
 mod postgres;
 mod sqlite;
 

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod challenges;
 pub mod ops;
+pub mod payouts;
 
 use crate::service::Services;
 use axum::routing::{get, post};
@@ -26,6 +27,15 @@ where
         .route("/api/v1/challenges/{id}/join", post(challenges::join))
         .route("/api/v1/challenges/{id}/stake", axum::routing::delete(challenges::withdraw))
         .route("/api/v1/challenges/{id}/evidence", get(challenges::evidence_list).post(challenges::evidence_add))
+        .route("/api/v1/admin/challenges", get(payouts::challenges))
+        .route("/api/v1/admin/challenges/{id}/preview", get(payouts::preview))
+        .route("/api/v1/admin/challenges/{id}/resolve", post(payouts::resolve))
+        .route("/api/v1/admin/challenges/{id}/cancel", post(payouts::cancel))
+        .route("/api/v1/admin/payout-jobs", get(payouts::jobs))
+        .route("/api/v1/admin/payout-jobs/retry-failed", post(payouts::retry_failed))
+        .route("/api/v1/admin/payout-jobs/{id}", get(payouts::job))
+        .route("/api/v1/admin/payout-jobs/{id}/entries", get(payouts::entries))
+        .route("/api/v1/admin/payout-jobs/{id}/{action}", post(payouts::control))
         .route("/api/v1/admin/users", get(admin::users))
         .route("/api/v1/admin/users/{id}/credit", post(admin::credit))
         .route("/api/v1/admin/users/{id}/freeze", post(admin::freeze))

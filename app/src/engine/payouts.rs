@@ -1,0 +1,134 @@
+//! The payout engine: `PAYOUT_WORKERS` workers per instance claim batches under a
+//! lease and settle each in one transaction (see `store::payouts`). Workers wake at
+//! once when a job is queued, run batches back to back, take over batches whose
+//! worker died, retry transient failures with backoff, and stop between batches
+//! on shutdown — a crash at any instant pays nothing twice and loses nothing.
+
+use super::backoff::Backoff;
+use super::events::LiveEvent;
+use super::Runtime;
+use crate::domain::AppError;
+use crate::store::payouts::{Claim, Settled};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// With nothing to do, look again this often (leases of dead workers expire).
+const IDLE_RECHECK: Duration = Duration::from_secs(1);
+/// Attempts at settling one claimed batch before giving it back to the lease.
+const SETTLE_ATTEMPTS: u32 = 5;
+/// Participants told per notification batch after a job completes.
+const NOTIFY_BATCH: i64 = 2_000;
+/// How often a worker publishes a running job's progress to live subscribers.
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+
+pub struct PayoutWorker {
+    rt: Runtime,
+    last_progress: Option<Instant>,
+}
+
+impl PayoutWorker {
+    pub fn new(rt: Runtime) -> PayoutWorker {
+        PayoutWorker { rt, last_progress: None }
+    }
+
+    pub async fn run(mut self, shutdown: CancellationToken) {
+        let mut backoff = Backoff::new();
+        // a crash may have left finished jobs unrecorded as finished
+        if let Err(e) = self.finish_settled_jobs().await {
+            tracing::warn!(error = %e, "checking for finished jobs failed");
+        }
+        loop {
+            if shutdown.is_cancelled() {
+                return;
+            }
+            match self.step().await {
+                Ok(true) => backoff.reset(),
+                Ok(false) => {
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = self.rt.wakers.payouts.notified() => {}
+                        _ = tokio::time::sleep(IDLE_RECHECK) => {}
+                    }
+                }
+                Err(e) => {
+                    let delay = backoff.next_delay();
+                    tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "payout worker step failed");
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(delay) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Claims and settles one batch (or tells one batch of participants how their
+    /// challenge ended). Returns false when there was nothing to do.
+    pub async fn step(&mut self) -> Result<bool, AppError> {
+        let cfg = &self.rt.config;
+        let claim = self
+            .rt
+            .store
+            .payout_claim_batch(cfg.payout_batch_size, cfg.payout_lease_secs * 1000, self.rt.now_ms())
+            .await?;
+        let Some(claim) = claim else {
+            return self.rt.store.payout_notify_next(NOTIFY_BATCH, self.rt.now_ms()).await;
+        };
+        let span = tracing::info_span!("payout_batch", job_id = claim.job_id, batch_id = claim.batch_id);
+        let _enter = span.enter();
+        match self.settle(&claim).await? {
+            Settled::Done { paid, failed } => {
+                metrics::counter!("gauntlet_payout_entries_total", "status" => "paid").increment(paid as u64);
+                metrics::counter!("gauntlet_payout_entries_total", "status" => "failed").increment(failed as u64);
+                if failed > 0 {
+                    tracing::warn!(paid, failed, "batch settled with failed entries");
+                }
+                let finished = self.rt.store.payout_complete_if_settled(claim.job_id, self.rt.now_ms()).await?;
+                if let Some(f) = &finished {
+                    tracing::info!(status = f.status.as_str(), escrow_left = f.escrow_left, "payout job ended");
+                    self.rt.events.publish(LiveEvent::Challenge { challenge_id: f.challenge_id, status: "settled".into() });
+                }
+                self.publish_progress(claim.job_id, finished.is_some()).await;
+            }
+            Settled::LeaseLost => tracing::warn!("lease lost: another worker settles this batch"),
+        }
+        Ok(true)
+    }
+
+    /// Settles with retries: a transient error (a deadlock victim, a dropped
+    /// connection) is tried again while the lease still stands.
+    async fn settle(&self, claim: &Claim) -> Result<Settled, AppError> {
+        let mut backoff = Backoff::new();
+        let mut attempt = 1;
+        loop {
+            match self.rt.store.payout_settle_batch(claim, self.rt.now_ms()).await {
+                Ok(s) => return Ok(s),
+                Err(e) if attempt < SETTLE_ATTEMPTS => {
+                    let delay = backoff.next_delay();
+                    tracing::warn!(error = %e, attempt, "settling a batch failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn publish_progress(&mut self, job_id: i64, force: bool) {
+        let due = self.last_progress.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY);
+        if !(force || due) {
+            return;
+        }
+        self.last_progress = Some(Instant::now());
+        if let Ok(Some(job)) = self.rt.store.job_get(job_id, self.rt.now_ms()).await {
+            self.rt.events.publish(LiveEvent::Job { job });
+        }
+    }
+
+    async fn finish_settled_jobs(&self) -> Result<(), AppError> {
+        for job_id in self.rt.store.payout_jobs_awaiting_completion().await? {
+            self.rt.store.payout_complete_if_settled(job_id, self.rt.now_ms()).await?;
+        }
+        Ok(())
+    }
+}
