@@ -33,6 +33,7 @@ E2E_ADMIN_USERNAME=e2e_admin E2E_ADMIN_PASSWORD=e2e-admin-password
 (cd "$e2e_dir" && DATABASE_URL="sqlite://$e2e_dir/gauntlet.db" BIND_ADDR=127.0.0.1:0 \
   ADMIN_USERNAME=$E2E_ADMIN_USERNAME ADMIN_PASSWORD=$E2E_ADMIN_PASSWORD \
   LEPTOS_SITE_ROOT="$OLDPWD/target/site" RUST_LOG=warn,app=info \
+  LOGIN_ATTEMPTS_PER_ACCOUNT_PER_MIN=100000 LOGIN_ATTEMPTS_PER_ADDRESS_PER_MIN=100000 \
   exec "$bin" >"$e2e_dir/server.log" 2>&1) &
 server_pid=$!
 base_url=""

@@ -15,6 +15,9 @@ export default defineConfig({
   reporter: [["list"]],
   use: {
     baseURL,
+    // API calls made with the request fixture keep cookies like a browser does, so
+    // they must name our origin like a browser does (cookie writes need it).
+    extraHTTPHeaders: { Origin: baseURL },
     trace: "retain-on-failure",
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",

@@ -51,6 +51,14 @@ pub struct Config {
     #[arg(long, env = "SESSION_SECURE_COOKIE", default_value_t = false, action = clap::ArgAction::Set)]
     pub session_secure_cookie: bool,
 
+    /// Sign-in attempts allowed per account per minute.
+    #[arg(long, env = "LOGIN_ATTEMPTS_PER_ACCOUNT_PER_MIN", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_attempts_per_account_per_min: u32,
+
+    /// Sign-in attempts allowed per client address per minute.
+    #[arg(long, env = "LOGIN_ATTEMPTS_PER_ADDRESS_PER_MIN", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_attempts_per_address_per_min: u32,
+
     /// Seed sample users and challenges (idempotent).
     #[arg(long, env = "GAUNTLET_DEMO", default_value_t = false)]
     pub demo: bool,

@@ -84,6 +84,7 @@ pub fn router(services: Services) -> Router {
         .layer(middleware::from_fn_with_state(services, resolve_caller))
         .layer(middleware::from_fn(reject_oversized_bodies))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(crate::telemetry::count_requests))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
@@ -110,6 +111,24 @@ async fn reject_oversized_bodies(req: Request, next: Next) -> Response {
         return response;
     }
     next.run(req).await
+}
+
+/// Server functions answer every error with 500; give an `AppError` its own
+/// status (401, 409, 422, …) so clients and logs see what happened.
+async fn server_fn_error_status(req: Request, next: Next) -> Response {
+    let is_server_fn = req.uri().path().starts_with("/api/fn/");
+    let response = next.run(req).await;
+    if !is_server_fn || response.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT_BYTES).await else {
+        return AppError::internal("unreadable server function error").into_response();
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = axum::http::StatusCode::from_u16(err.status()).unwrap_or(parts.status);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// A running instance: its address, services and the handle to stop it.

@@ -17,14 +17,18 @@ export async function registerUser(request: APIRequestContext, username: string,
   return (await r.json()).id;
 }
 
-/** An API context signed in as the admin (bearer token from the login cookie). */
+let adminToken: Promise<string> | undefined;
+
+/** An API context signed in as the admin (one bearer token per test worker). */
 export async function adminApi(request: APIRequestContext, baseURL: string) {
-  const r = await request.post("/api/v1/auth/login", { data: ADMIN });
-  expect(r.status(), await r.text()).toBe(200);
-  const cookie = r.headers()["set-cookie"] ?? "";
-  const token = /gauntlet_session=([^;]+)/.exec(cookie)?.[1];
-  expect(token).toBeTruthy();
-  const headers = { Authorization: `Bearer ${token}` };
+  adminToken ??= (async () => {
+    const r = await request.post(`${baseURL}/api/v1/auth/login`, { data: ADMIN });
+    expect(r.status(), await r.text()).toBe(200);
+    const token = /gauntlet_session=([^;]+)/.exec(r.headers()["set-cookie"] ?? "")?.[1];
+    expect(token).toBeTruthy();
+    return token!;
+  })();
+  const headers = { Authorization: `Bearer ${await adminToken}` };
   return {
     credit: async (userId: number, amount: number) => {
       const res = await request.post(`${baseURL}/api/v1/admin/users/${userId}/credit`, { data: { amount }, headers });
@@ -46,4 +50,39 @@ export async function signIn(page: Page, username: string, password = "password-
   await page.getByTestId("field-password").fill(password);
   await page.getByTestId("login-submit").click();
   await expect(page.getByTestId("header-user")).toBeVisible();
+}
+
+export type Participant = { id: number; name: string; token: string };
+
+/** Registers, signs in and credits a participant over the API (no browser). */
+export async function participant(request: APIRequestContext, baseURL: string, coins: number, prefix = "p"): Promise<Participant> {
+  const name = uniqueName(prefix);
+  const id = await registerUser(request, name);
+  const login = await request.post(`${baseURL}/api/v1/auth/login`, { data: { username: name, password: "password-123" } });
+  expect(login.status()).toBe(200);
+  const token = /gauntlet_session=([^;]+)/.exec(login.headers()["set-cookie"] ?? "")?.[1] ?? "";
+  if (coins > 0) {
+    const api = await adminApi(request, baseURL);
+    await api.credit(id, coins);
+  }
+  return { id, name, token };
+}
+
+/** Calls the API as `who` with their bearer token. */
+export async function as(request: APIRequestContext, baseURL: string, who: Participant, method: "GET" | "POST" | "DELETE", path: string, data?: unknown) {
+  return request.fetch(`${baseURL}${path}`, { method, data, headers: { Authorization: `Bearer ${who.token}` } });
+}
+
+/** An RFC 3339 time `seconds` from now, at whole seconds. */
+export function dueIn(seconds: number): string {
+  return new Date(Math.ceil(Date.now() / 1000) * 1000 + seconds * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+}
+
+/** Creates a challenge as `creator` (YES side) and returns its id. */
+export async function createChallenge(request: APIRequestContext, baseURL: string, creator: Participant, amount: number, dueSeconds: number, title = "E2E challenge"): Promise<number> {
+  const r = await as(request, baseURL, creator, "POST", "/api/v1/challenges", {
+    title, category: "other", amount, due_at: dueIn(dueSeconds), side: "yes",
+  });
+  expect(r.status(), await r.text()).toBe(201);
+  return (await r.json()).id;
 }

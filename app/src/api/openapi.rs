@@ -23,7 +23,7 @@ use utoipa::OpenApi;
         crate::domain::challenge::Outcome, crate::domain::challenge::StakeStatus,
         rest::challenges::CreateChallengeRequest, rest::payouts::ResolveRequest, rest::payouts::CancelRequest,
         model::PayoutJob, model::PayoutEntry, model::JobKind, model::JobStatus, model::EntryStatus,
-        crate::service::settlement::SettlementPreview, crate::domain::payout::Settlement, rest::challenges::JoinRequest, rest::challenges::EvidenceRequest,
+        crate::domain::payout::SettlementPreview, crate::domain::payout::Settlement, rest::challenges::JoinRequest, rest::challenges::EvidenceRequest,
         rest::auth::RegisterRequest, rest::auth::LoginRequest, rest::admin::CreditRequest,
     ))
 )]

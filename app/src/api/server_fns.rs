@@ -176,3 +176,96 @@ pub async fn list_evidence(challenge_id: i64) -> Result<Page<crate::domain::mode
 pub async fn add_evidence(challenge_id: i64, text: String, url: Option<String>) -> Result<crate::domain::model::Evidence, AppError> {
     ctx::services()?.evidence_add(ctx::caller().user, challenge_id, &text, url.as_deref()).await
 }
+
+/// The admin's view of one challenge: details, the settlement preview and participants.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AdminChallengeView {
+    pub challenge: crate::domain::model::Challenge,
+    pub preview: crate::domain::payout::SettlementPreview,
+    pub participants: Vec<(crate::domain::model::Stake, String)>,
+    pub more_participants: bool,
+    /// The live (not cancelled) payout job, if any.
+    pub job: Option<crate::domain::model::PayoutJob>,
+}
+
+/// A payout job with what its page shows beside it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct JobView {
+    pub job: crate::domain::model::PayoutJob,
+    pub failed_entries: Vec<crate::domain::model::PayoutEntry>,
+    /// Entries and coins the ledger shows as paid by this job.
+    pub ledger_paid_entries: i64,
+    pub ledger_paid_coins: i64,
+}
+
+#[server(prefix = "/api/fn", endpoint = "admin_counts")]
+pub async fn admin_counts() -> Result<Vec<(crate::domain::challenge::ChallengeStatus, i64)>, AppError> {
+    ctx::services()?.admin_status_counts(ctx::caller().user).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "admin_challenge_list")]
+pub async fn admin_challenge_list(status: String, cursor: Option<String>) -> Result<Page<crate::domain::model::Challenge>, AppError> {
+    ctx::services()?.admin_challenges(ctx::caller().user, Some(&status), cursor.as_deref(), Some(50)).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "admin_challenge")]
+pub async fn admin_challenge(id: i64) -> Result<AdminChallengeView, AppError> {
+    let services = ctx::services()?;
+    let user = ctx::caller().user;
+    let preview = services.settlement_preview(user.clone(), id).await?;
+    let challenge = services.challenge_view(user.as_ref(), id).await?;
+    let participants = services.store.stakes_of_challenge(id, None, 200).await?;
+    let job = services.store.job_of_challenge(id, services.now_ms()).await?;
+    Ok(AdminChallengeView {
+        challenge,
+        preview,
+        more_participants: participants.next_cursor.is_some(),
+        participants: participants.items,
+        job,
+    })
+}
+
+#[server(prefix = "/api/fn", endpoint = "resolve_challenge")]
+pub async fn resolve_challenge(challenge_id: i64, result: String, notes: Option<String>) -> Result<crate::domain::model::PayoutJob, AppError> {
+    let job = ctx::services()?.resolve(ctx::caller().user, challenge_id, &result, notes.as_deref()).await?;
+    leptos_axum::redirect(&format!("/admin/payouts/{}", job.id));
+    Ok(job)
+}
+
+#[server(prefix = "/api/fn", endpoint = "cancel_challenge")]
+pub async fn cancel_challenge(challenge_id: i64, notes: Option<String>) -> Result<crate::domain::model::PayoutJob, AppError> {
+    let job = ctx::services()?.cancel_challenge(ctx::caller().user, challenge_id, notes.as_deref()).await?;
+    leptos_axum::redirect(&format!("/admin/payouts/{}", job.id));
+    Ok(job)
+}
+
+#[server(prefix = "/api/fn", endpoint = "payout_jobs")]
+pub async fn payout_jobs(status: Option<String>) -> Result<(Page<crate::domain::model::PayoutJob>, Vec<(crate::domain::model::JobStatus, i64)>), AppError> {
+    let services = ctx::services()?;
+    let user = ctx::caller().user;
+    let jobs = services.jobs(user.clone(), status.as_deref(), None, Some(100)).await?;
+    crate::service::auth::require_admin(user)?;
+    let counts = services.store.job_count_by_status().await?;
+    Ok((jobs, counts))
+}
+
+#[server(prefix = "/api/fn", endpoint = "payout_job")]
+pub async fn payout_job(id: i64) -> Result<JobView, AppError> {
+    let services = ctx::services()?;
+    let user = ctx::caller().user;
+    let job = services.job_view(user.clone(), id).await?;
+    let failed = services.job_entries(user.clone(), id, Some("failed"), None, Some(100)).await?;
+    let (ledger_paid_entries, ledger_paid_coins) = services.job_paid_by_ledger(user, id).await?;
+    Ok(JobView { job, failed_entries: failed.items, ledger_paid_entries, ledger_paid_coins })
+}
+
+#[server(prefix = "/api/fn", endpoint = "job_action")]
+pub async fn job_action(job_id: i64, action: String) -> Result<crate::domain::model::PayoutJob, AppError> {
+    let action = crate::domain::model::JobAction::parse(&action).ok_or_else(|| AppError::validation("action", "Unknown action."))?;
+    ctx::services()?.job_control(ctx::caller().user, job_id, action).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "retry_all_failed")]
+pub async fn retry_all_failed() -> Result<Vec<crate::domain::model::PayoutJob>, AppError> {
+    ctx::services()?.jobs_retry_all_failed(ctx::caller().user).await
+}

@@ -193,6 +193,47 @@ impl JobStatus {
     }
 }
 
+/// Job control an admin may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobAction {
+    Pause,
+    Resume,
+    Retry,
+    Cancel,
+}
+
+impl JobAction {
+    pub fn parse(text: &str) -> Option<JobAction> {
+        match text {
+            "pause" => Some(JobAction::Pause),
+            "resume" => Some(JobAction::Resume),
+            "retry" => Some(JobAction::Retry),
+            "cancel" => Some(JobAction::Cancel),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobAction::Pause => "pause",
+            JobAction::Resume => "resume",
+            JobAction::Retry => "retry",
+            JobAction::Cancel => "cancel",
+        }
+    }
+
+    /// Whether the button makes sense for a job in `status` (the server decides).
+    pub fn offered_for(self, status: JobStatus) -> bool {
+        match self {
+            JobAction::Pause => matches!(status, JobStatus::Queued | JobStatus::Running),
+            JobAction::Resume => status == JobStatus::Paused,
+            JobAction::Retry => status == JobStatus::Failed,
+            JobAction::Cancel => matches!(status, JobStatus::Queued | JobStatus::Running | JobStatus::Paused | JobStatus::Failed),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct PayoutJob {

@@ -33,6 +33,17 @@ pub fn fee_per_pair_coins(stake_coins: i64, fee_bps: i64) -> i64 {
     (pot * i128::from(fee_bps) / i128::from(BPS_DENOMINATOR)) as i64
 }
 
+/// What each outcome would pay, shown to the admin before confirming.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SettlementPreview {
+    pub yes: Settlement,
+    pub no: Settlement,
+    pub draw: Settlement,
+    pub cancel: Settlement,
+    pub fee_bps: i64,
+}
+
 /// Resolving with `outcome`: each matched pair's winner receives pot − fee; a draw
 /// refunds every matched stake in full.
 pub fn settle(outcome: Outcome, stake_coins: i64, matched_pairs: i64, fee_bps: i64) -> Settlement {

@@ -15,9 +15,8 @@ use std::num::NonZeroU32;
 
 pub const SESSION_COOKIE: &str = "gauntlet_session";
 pub const SESSION_TTL_MS: i64 = 30 * MS_PER_DAY;
-/// Login attempts per account per minute, and per client address per minute.
-const LOGINS_PER_ACCOUNT_PER_MIN: u32 = 10;
-const LOGINS_PER_ADDRESS_PER_MIN: u32 = 30;
+/// Keys remembered before recovered ones are forgotten.
+const LIMITER_KEYS_BEFORE_PRUNE: usize = 10_000;
 
 /// Login rate limits per account and per address (in this instance).
 pub struct LoginLimiter {
@@ -26,16 +25,19 @@ pub struct LoginLimiter {
 }
 
 impl LoginLimiter {
-    pub fn new() -> LoginLimiter {
+    pub fn new(per_account_per_min: u32, per_address_per_min: u32) -> LoginLimiter {
         let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
         LoginLimiter {
-            per_account: RateLimiter::keyed(quota(LOGINS_PER_ACCOUNT_PER_MIN)),
-            per_address: RateLimiter::keyed(quota(LOGINS_PER_ADDRESS_PER_MIN)),
+            per_account: RateLimiter::keyed(quota(per_account_per_min)),
+            per_address: RateLimiter::keyed(quota(per_address_per_min)),
         }
     }
 
     fn check(&self, username: &str, address: Option<IpAddr>) -> Result<(), AppError> {
         use governor::clock::{Clock, DefaultClock};
+        if self.per_account.len() > LIMITER_KEYS_BEFORE_PRUNE || self.per_address.len() > LIMITER_KEYS_BEFORE_PRUNE {
+            self.prune();
+        }
         let now = DefaultClock::default().now();
         let limited = |wait: std::time::Duration| AppError::RateLimited { retry_after_secs: wait.as_secs().max(1) };
         if let Some(ip) = address {
@@ -49,12 +51,6 @@ impl LoginLimiter {
     pub fn prune(&self) {
         self.per_account.retain_recent();
         self.per_address.retain_recent();
-    }
-}
-
-impl Default for LoginLimiter {
-    fn default() -> Self {
-        LoginLimiter::new()
     }
 }
 
@@ -231,9 +227,9 @@ mod tests {
 
     #[test]
     fn the_login_limiter_refuses_after_the_quota() {
-        let limiter = LoginLimiter::new();
+        let limiter = LoginLimiter::new(10, 30);
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        for _ in 0..LOGINS_PER_ACCOUNT_PER_MIN {
+        for _ in 0..10 {
             limiter.check("alice", Some(ip)).unwrap();
         }
         let e = limiter.check("alice", Some(ip)).unwrap_err();

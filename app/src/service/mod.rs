@@ -32,8 +32,11 @@ impl Services {
         Services {
             store,
             clock,
+            login_limiter: Arc::new(auth::LoginLimiter::new(
+                config.login_attempts_per_account_per_min,
+                config.login_attempts_per_address_per_min,
+            )),
             config: Arc::new(config),
-            login_limiter: Arc::new(auth::LoginLimiter::new()),
             wakers: Arc::new(Wakers::default()),
             events: Arc::new(EventBus::default()),
         }

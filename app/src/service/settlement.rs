@@ -4,22 +4,10 @@
 use super::auth::require_admin;
 use super::Services;
 use crate::domain::challenge::{validate_notes, ChallengeStatus, Outcome};
-use crate::domain::model::{decode_cursor, page_limit, Challenge, EntryStatus, JobStatus, Page, PayoutEntry, PayoutJob, User};
-use crate::domain::payout::{refund, settle, Settlement};
+use crate::domain::model::{decode_cursor, page_limit, Challenge, EntryStatus, JobAction, JobStatus, Page, PayoutEntry, PayoutJob, User};
+use crate::domain::payout::{refund, settle, SettlementPreview};
 use crate::domain::AppError;
 use crate::store::challenges::ChallengeFilter;
-use serde::{Deserialize, Serialize};
-
-/// What each outcome would pay, from the same arithmetic the engine uses.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct SettlementPreview {
-    pub yes: Settlement,
-    pub no: Settlement,
-    pub draw: Settlement,
-    pub cancel: Settlement,
-    pub fee_bps: i64,
-}
 
 /// Challenge counts per status, for the dashboard's tabs.
 pub type StatusCounts = Vec<(ChallengeStatus, i64)>;
@@ -167,23 +155,3 @@ impl Services {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobAction {
-    Pause,
-    Resume,
-    Retry,
-    Cancel,
-}
-
-impl JobAction {
-    pub fn parse(text: &str) -> Option<JobAction> {
-        match text {
-            "pause" => Some(JobAction::Pause),
-            "resume" => Some(JobAction::Resume),
-            "retry" => Some(JobAction::Retry),
-            "cancel" => Some(JobAction::Cancel),
-            _ => None,
-        }
-    }
-}

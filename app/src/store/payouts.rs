@@ -671,3 +671,15 @@ impl Store {
         Ok(true)
     }
 }
+
+impl Store {
+    /// The challenge's job that is not cancelled (at most one, by a unique key).
+    pub async fn job_of_challenge(&self, challenge_id: i64, now_ms: i64) -> Result<Option<PayoutJob>, AppError> {
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM payout_jobs j JOIN challenges c ON c.id = j.challenge_id \
+             WHERE j.challenge_id = $1 AND j.status <> 'cancelled'"
+        );
+        let row: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(challenge_id).fetch_optional(&self.read).await?;
+        Ok(row.map(|r| r.into_job(now_ms)))
+    }
+}

@@ -71,6 +71,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/challenges/new") view=participant::challenge_new::NewChallengePage ssr=SsrMode::Async/>
                     <Route path=path!("/challenges/:id") view=participant::challenge_detail::ChallengePage ssr=SsrMode::Async/>
                     <Route path=path!("/me") view=participant::me::MePage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=admin::dashboard::AdminDashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/challenges/:id") view=admin::challenge::AdminChallengePage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/payouts") view=admin::payouts::AdminPayoutsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/payouts/:id") view=admin::job::AdminJobPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=admin::users::AdminUsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=admin::audit::AdminAuditPage ssr=SsrMode::Async/>
                 </Routes>

@@ -5,5 +5,6 @@ pub mod countdown;
 pub mod feedback;
 pub mod form;
 pub mod guard;
+pub mod progress;
 pub mod shell;
 pub mod time;

@@ -16,6 +16,7 @@ pub fn AppHeader() -> impl IntoView {
             <nav class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3 sm:px-6" aria-label="Main">
                 <a href="/" class="text-lg font-bold tracking-tight text-white">"Gauntlet"</a>
                 <a href="/" class=NAV_LINK>"Challenges"</a>
+                <a href="/challenges/new" class=NAV_LINK>"New"</a>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         let user = match session {
@@ -45,6 +46,7 @@ fn UserNav(user: Option<User>) -> impl IntoView {
             let admin_links = user.is_admin().then(|| {
                 view! {
                     <a href="/admin" class=NAV_LINK data-testid="nav-admin">"Admin"</a>
+                    <a href="/admin/payouts" class=NAV_LINK data-testid="nav-admin-payouts">"Payouts"</a>
                     <a href="/admin/users" class=NAV_LINK data-testid="nav-admin-users">"Users"</a>
                     <a href="/admin/audit" class=NAV_LINK>"Audit"</a>
                 }
