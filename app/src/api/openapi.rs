@@ -14,6 +14,7 @@ use utoipa::OpenApi;
         rest::challenges::list, rest::challenges::create, rest::challenges::get, rest::challenges::join,
         rest::challenges::withdraw, rest::challenges::evidence_list, rest::challenges::evidence_add,
         rest::payouts::challenges, rest::payouts::preview, rest::payouts::resolve, rest::payouts::cancel,
+        rest::notifications::list, rest::notifications::read, rest::notifications::read_all, rest::notifications::events,
         rest::payouts::jobs, rest::payouts::job, rest::payouts::entries, rest::payouts::control, rest::payouts::retry_failed,
     ),
     components(schemas(
@@ -22,7 +23,7 @@ use utoipa::OpenApi;
         crate::domain::challenge::Category, crate::domain::challenge::ChallengeStatus, crate::domain::challenge::Side,
         crate::domain::challenge::Outcome, crate::domain::challenge::StakeStatus,
         rest::challenges::CreateChallengeRequest, rest::payouts::ResolveRequest, rest::payouts::CancelRequest,
-        model::PayoutJob, model::PayoutEntry, model::JobKind, model::JobStatus, model::EntryStatus,
+        model::Notification, model::Priority, model::PayoutJob, model::PayoutEntry, model::JobKind, model::JobStatus, model::EntryStatus,
         crate::domain::payout::SettlementPreview, crate::domain::payout::Settlement, rest::challenges::JoinRequest, rest::challenges::EvidenceRequest,
         rest::auth::RegisterRequest, rest::auth::LoginRequest, rest::admin::CreditRequest,
     ))

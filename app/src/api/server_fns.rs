@@ -269,3 +269,29 @@ pub async fn job_action(job_id: i64, action: String) -> Result<crate::domain::mo
 pub async fn retry_all_failed() -> Result<Vec<crate::domain::model::PayoutJob>, AppError> {
     ctx::services()?.jobs_retry_all_failed(ctx::caller().user).await
 }
+
+#[server(prefix = "/api/fn", endpoint = "unread_count")]
+pub async fn unread_count() -> Result<i64, AppError> {
+    let user = crate::service::auth::require_user(ctx::caller().user)?;
+    ctx::services()?.store.inbox_unread_count(user.id).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "list_notifications")]
+pub async fn list_notifications(unread: Option<bool>) -> Result<Page<crate::domain::model::Notification>, AppError> {
+    let user = crate::service::auth::require_user(ctx::caller().user)?;
+    ctx::services()?.store.inbox(user.id, unread.unwrap_or(false), None, 100).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "mark_read")]
+pub async fn mark_read(id: i64) -> Result<(), AppError> {
+    let user = crate::service::auth::require_user(ctx::caller().user)?;
+    let services = ctx::services()?;
+    services.store.inbox_mark_read(user.id, id, services.now_ms()).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "mark_all_read")]
+pub async fn mark_all_read() -> Result<u64, AppError> {
+    let user = crate::service::auth::require_user(ctx::caller().user)?;
+    let services = ctx::services()?;
+    services.store.inbox_mark_all_read(user.id, services.now_ms()).await
+}

@@ -4,7 +4,9 @@
 pub mod backoff;
 pub mod clock;
 pub mod events;
+pub mod fanout;
 pub mod housekeeping;
+pub mod notifier;
 pub mod payouts;
 pub mod scheduler;
 pub mod wake;
@@ -37,6 +39,8 @@ pub fn spawn_all(runtime: &Runtime, shutdown: &CancellationToken) -> JoinSet<()>
     let mut tasks = JoinSet::new();
     tasks.spawn(housekeeping::Housekeeping::new(runtime.clone()).run(shutdown.clone()));
     tasks.spawn(scheduler::Scheduler::new(runtime.clone()).run(shutdown.clone()));
+    tasks.spawn(fanout::FanOut::new(runtime.clone()).run(shutdown.clone()));
+    tasks.spawn(notifier::Notifier::new(runtime.clone()).run(shutdown.clone()));
     for _ in 0..runtime.config.payout_workers {
         tasks.spawn(payouts::PayoutWorker::new(runtime.clone()).run(shutdown.clone()));
     }

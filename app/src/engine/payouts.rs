@@ -77,13 +77,17 @@ impl PayoutWorker {
         let span = tracing::info_span!("payout_batch", job_id = claim.job_id, batch_id = claim.batch_id);
         let _enter = span.enter();
         match self.settle(&claim).await? {
-            Settled::Done { paid, failed } => {
+            Settled::Done { paid, failed, planned } => {
                 metrics::counter!("gauntlet_payout_entries_total", "status" => "paid").increment(paid as u64);
                 metrics::counter!("gauntlet_payout_entries_total", "status" => "failed").increment(failed as u64);
                 if failed > 0 {
                     tracing::warn!(paid, failed, "batch settled with failed entries");
                 }
-                let finished = self.rt.store.payout_complete_if_settled(claim.job_id, self.rt.now_ms()).await?;
+                let finished = if planned {
+                    self.rt.store.payout_complete_if_settled(claim.job_id, self.rt.now_ms()).await?
+                } else {
+                    None
+                };
                 if let Some(f) = &finished {
                     tracing::info!(status = f.status.as_str(), escrow_left = f.escrow_left, "payout job ended");
                     self.rt.events.publish(LiveEvent::Challenge { challenge_id: f.challenge_id, status: "settled".into() });

@@ -8,6 +8,8 @@ pub struct Wakers {
     pub scheduler: Notify,
     pub notifier: Notify,
     pub payouts: Notify,
+    /// New notifications were committed here: push them to live subscribers.
+    pub fanout: Notify,
 }
 
 impl Wakers {

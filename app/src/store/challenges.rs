@@ -229,6 +229,7 @@ async fn place_stake(conn: &mut Conn, c: &OpenChallenge, user_id: i64, side: Sid
         .bind(i64::from(side == Side::No))
         .execute(&mut *conn)
         .await?;
+        warn_new_participant(conn, c.id, now_ms).await?;
         return Ok(JoinOutcome { stake, matched_with: None, activated: false });
     };
     let paired = sqlx::query(
@@ -270,9 +271,25 @@ async fn place_stake(conn: &mut Conn, c: &OpenChallenge, user_id: i64, side: Sid
         };
         notification_insert_once(conn, &notice, now_ms).await?;
     }
+    warn_new_participant(conn, c.id, now_ms).await?;
     stake.status = StakeStatus::Matched;
     stake.matched_at = Some(dt(now_ms));
     Ok(JoinOutcome { stake, matched_with: Some((other_id, other_user)), activated })
+}
+
+/// A new participant of an active challenge (or a challenge that just became
+/// active) may already be inside a warning window: have the notifier look now. It
+/// sends only the most urgent warning that applies, and only to whoever lacks it.
+async fn warn_new_participant(conn: &mut Conn, challenge_id: i64, now_ms: i64) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE challenges SET next_warning_at_ms = $2 WHERE id = $1 AND status = 'active' \
+           AND (next_warning_at_ms IS NULL OR next_warning_at_ms > $2)",
+    )
+    .bind(challenge_id)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 impl Store {

@@ -6,6 +6,7 @@ mod foundation;
 mod ledger_props;
 mod payouts;
 mod scheduler;
+mod warnings;
 
 use super::testing::TestDb;
 use super::Backend;
@@ -69,6 +70,11 @@ conformance!(
     payouts::a_worker_that_lost_its_lease_commits_nothing,
     payouts::many_batches_in_parallel_pay_each_winner_once,
     payouts::a_challenge_without_pairs_resolves_to_an_empty_job_that_completes,
+    warnings::warnings_go_out_at_their_moment_exactly_once,
+    warnings::a_late_joiner_gets_only_the_most_urgent_warning_with_the_real_time_left,
+    warnings::a_warning_due_while_down_is_sent_late_only_if_still_the_right_one,
+    warnings::the_cooldown_holds_back_a_normal_warning_but_not_the_urgent_one,
+    warnings::two_notifiers_send_each_warning_once,
 );
 
 pub(crate) async fn assert_ledger_ok(db: &TestDb) {

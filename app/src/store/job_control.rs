@@ -62,7 +62,7 @@ impl Store {
             .rows_affected() as i64;
         sqlx::query(
             "UPDATE payout_jobs SET status = 'running', retry_done = 0, retry_cursor_entry_id = 0, \
-               failed_entries = failed_entries - $2, processed_entries = processed_entries - $2, \
+               requeued_entries = requeued_entries + $2, \
                attempts = attempts + 1, error = NULL, completed_at_ms = NULL, updated_at_ms = $3 WHERE id = $1",
         )
         .bind(job_id)

@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod notifications;
 pub mod payouts;
 pub mod settlement;
+pub mod warnings;
 mod postgres;
 mod sqlite;
 

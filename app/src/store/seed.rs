@@ -88,15 +88,25 @@ impl Store {
              WHERE s.challenge_id BETWEEN $1 AND $2",
             &[first_challenge_id, last_challenge_id, now]).await?;
         exec(&mut tx,
-            "UPDATE accounts SET balance = balance - (SELECT CAST(SUM(s.amount) AS BIGINT) FROM stakes s \
-               WHERE s.user_id = accounts.user_id AND s.challenge_id BETWEEN $1 AND $2) \
-             WHERE kind = 'wallet' AND user_id IN (SELECT user_id FROM stakes WHERE challenge_id BETWEEN $1 AND $2)",
+            "UPDATE accounts SET balance = accounts.balance - t.total \
+             FROM (SELECT user_id, CAST(SUM(amount) AS BIGINT) AS total FROM stakes \
+                   WHERE challenge_id BETWEEN $1 AND $2 GROUP BY user_id) AS t \
+             WHERE accounts.kind = 'wallet' AND accounts.user_id = t.user_id",
             &[first_challenge_id, last_challenge_id]).await?;
         exec(&mut tx,
-            "UPDATE accounts SET balance = (SELECT CAST(SUM(s.amount) AS BIGINT) FROM stakes s WHERE s.challenge_id = accounts.challenge_id) \
-             WHERE kind = 'escrow' AND challenge_id BETWEEN $1 AND $2 AND $3 > 0",
-            &[first_challenge_id, last_challenge_id, per_challenge]).await?;
+            "UPDATE accounts SET balance = t.total \
+             FROM (SELECT challenge_id, CAST(SUM(amount) AS BIGINT) AS total FROM stakes \
+                   WHERE challenge_id BETWEEN $1 AND $2 GROUP BY challenge_id) AS t \
+             WHERE accounts.kind = 'escrow' AND accounts.challenge_id = t.challenge_id",
+            &[first_challenge_id, last_challenge_id]).await?;
         tx.commit().await?;
+        // fresh statistics, as autovacuum would gather: plans for millions of rows
+        // must not be made for empty tables
+        let analyze = match self.backend() {
+            super::Backend::Postgres => "ANALYZE users, accounts, challenges, stakes, ledger_tx",
+            super::Backend::Sqlite => "ANALYZE",
+        };
+        sqlx::query(analyze).execute(&self.write).await?;
         Ok(Seeded { first_user_id, first_challenge_id, last_challenge_id })
     }
 }

@@ -17,24 +17,32 @@ pub(super) async fn pools(url: &str, settings: &PoolSettings) -> Result<(AnyPool
         }
     }
     let url = with_create_mode(url);
-    let write = options(1, settings).connect(&url).await?;
+    let write = options(1, settings, WRITER_CACHE_KIB).connect(&url).await?;
     // WAL lets readers proceed while the writer commits; it is a property of the file,
     // so setting it once through the writer is enough.
     sqlx::query("PRAGMA journal_mode = WAL").execute(&write).await?;
-    let read = options(settings.max_connections.max(2), settings).connect(&url).await?;
+    let read = options(settings.max_connections.max(2), settings, READER_CACHE_KIB).connect(&url).await?;
     Ok((read, write))
 }
 
-fn options(max_connections: u32, settings: &PoolSettings) -> AnyPoolOptions {
+/// Page cache per connection: the writer walks the big indexes of a payout, the
+/// readers mostly small pages.
+const WRITER_CACHE_KIB: u32 = 131_072;
+const READER_CACHE_KIB: u32 = 16_384;
+
+fn options(max_connections: u32, settings: &PoolSettings, cache_kib: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(settings.acquire_timeout)
-        .after_connect(|conn, _meta| {
+        .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 // NORMAL is durable in WAL mode except for the last commits before a power
                 // loss; a process crash loses nothing.
-                conn.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
-                    .await?;
+                let pragmas = format!(
+                    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                     PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{cache_kib};"
+                );
+                conn.execute(sqlx::AssertSqlSafe(pragmas)).await?;
                 Ok(())
             })
         })

@@ -71,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/challenges/new") view=participant::challenge_new::NewChallengePage ssr=SsrMode::Async/>
                     <Route path=path!("/challenges/:id") view=participant::challenge_detail::ChallengePage ssr=SsrMode::Async/>
                     <Route path=path!("/me") view=participant::me::MePage ssr=SsrMode::Async/>
+                    <Route path=path!("/notifications") view=participant::notifications::NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=admin::dashboard::AdminDashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/challenges/:id") view=admin::challenge::AdminChallengePage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/payouts") view=admin::payouts::AdminPayoutsPage ssr=SsrMode::Async/>

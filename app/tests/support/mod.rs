@@ -43,6 +43,16 @@ impl TestServer {
         TestServer { db, running: Some(running), base }
     }
 
+    /// Another instance (its own store, bus and engine) on the same database.
+    pub async fn second_instance(&self) -> Instance {
+        let mut config = Config::for_database(&self.db.url);
+        config.bind_addr = "127.0.0.1:0".parse().unwrap();
+        let services = build_services(config, Arc::new(SystemClock)).await.expect("services");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let running = start(services, listener).await.expect("server");
+        Instance { base: format!("http://{}", running.addr), running }
+    }
+
     pub fn services(&self) -> &app::service::Services {
         &self.running.as_ref().expect("running").services
     }
@@ -96,6 +106,17 @@ impl TestServer {
         if let Some(r) = self.running.take() {
             r.stop().await;
         }
+    }
+}
+
+pub struct Instance {
+    pub base: String,
+    running: Running,
+}
+
+impl Instance {
+    pub async fn stop(self) {
+        self.running.stop().await;
     }
 }
 

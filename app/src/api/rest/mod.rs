@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod challenges;
+pub mod notifications;
 pub mod ops;
 pub mod payouts;
 
@@ -36,6 +37,10 @@ where
         .route("/api/v1/admin/payout-jobs/{id}", get(payouts::job))
         .route("/api/v1/admin/payout-jobs/{id}/entries", get(payouts::entries))
         .route("/api/v1/admin/payout-jobs/{id}/{action}", post(payouts::control))
+        .route("/api/v1/notifications", get(notifications::list))
+        .route("/api/v1/notifications/read-all", post(notifications::read_all))
+        .route("/api/v1/notifications/{id}/read", post(notifications::read))
+        .route("/api/v1/events", get(notifications::events))
         .route("/api/v1/admin/users", get(admin::users))
         .route("/api/v1/admin/users/{id}/credit", post(admin::credit))
         .route("/api/v1/admin/users/{id}/freeze", post(admin::freeze))

@@ -212,7 +212,7 @@ pub async fn a_worker_that_lost_its_lease_commits_nothing(db: &TestDb) {
     assert_eq!((takeover.batch_id, takeover.after_id, takeover.through_id), (slow.batch_id, slow.after_id, slow.through_id));
     assert_ne!(takeover.lease_token, slow.lease_token);
     assert_eq!(db.store.payout_settle_batch(&slow, NOW + 1_002).await.unwrap(), Settled::LeaseLost);
-    assert_eq!(db.store.payout_settle_batch(&takeover, NOW + 1_003).await.unwrap(), Settled::Done { paid: 1, failed: 0 });
+    assert!(matches!(db.store.payout_settle_batch(&takeover, NOW + 1_003).await.unwrap(), Settled::Done { paid: 1, failed: 0, .. }));
     assert_eq!(db.store.payout_settle_batch(&takeover, NOW + 1_004).await.unwrap(), Settled::LeaseLost, "a batch settles once");
     assert_eq!(balance(db, &yes[0]).await, 1_090);
 }

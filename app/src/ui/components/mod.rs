@@ -1,6 +1,7 @@
 //! Reusable pieces of the pages.
 
 pub mod badge;
+pub mod bell;
 pub mod countdown;
 pub mod feedback;
 pub mod form;

@@ -53,6 +53,7 @@ fn UserNav(user: Option<User>) -> impl IntoView {
             });
             view! {
                 <a href="/me" class=NAV_LINK data-testid="nav-me">"My account"</a>
+                <crate::ui::components::bell::Bell/>
                 {admin_links}
                 <div class="ml-auto flex items-center gap-3">
                     <span class="text-sm text-indigo-100" data-testid="header-user">{user.display_name.clone()}</span>
