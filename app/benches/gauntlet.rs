@@ -42,7 +42,12 @@ fn args() -> Args {
         workers: 2,
     };
     let mut it = std::env::args().skip(1);
-    let list = |v: Option<String>| v.unwrap_or_default().split(',').map(str::to_string).collect::<Vec<_>>();
+    let list = |v: Option<String>| {
+        v.unwrap_or_default()
+            .split(',')
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--db" => {
@@ -55,8 +60,18 @@ fn args() -> Args {
                     })
                     .collect()
             }
-            "--sizes" => a.sizes = list(it.next()).iter().filter_map(|s| s.parse().ok()).collect(),
-            "--batches" => a.batches = list(it.next()).iter().filter_map(|s| s.parse().ok()).collect(),
+            "--sizes" => {
+                a.sizes = list(it.next())
+                    .iter()
+                    .filter_map(|s| s.parse().ok())
+                    .collect()
+            }
+            "--batches" => {
+                a.batches = list(it.next())
+                    .iter()
+                    .filter_map(|s| s.parse().ok())
+                    .collect()
+            }
             "--workers" => a.workers = it.next().and_then(|w| w.parse().ok()).unwrap_or(2),
             "--bench" => {}
             s if !s.starts_with('-') => a.sections.push(s.to_string()),
@@ -82,6 +97,8 @@ fn runtime(db: &TestDb, store: Store, tweak: impl FnOnce(&mut Config)) -> Runtim
     config.platform_fee_bps = FEE_BPS;
     tweak(&mut config);
     Runtime {
+        payout_turns: (store.backend() == Backend::Sqlite)
+            .then(|| Arc::new(tokio::sync::Semaphore::new(1))),
         store,
         clock: Arc::new(SystemClock),
         config: Arc::new(config),
@@ -92,7 +109,11 @@ fn runtime(db: &TestDb, store: Store, tweak: impl FnOnce(&mut Config)) -> Runtim
 
 async fn admin(db: &TestDb) -> i64 {
     let reg = Registration::parse("bench_admin", "bench-password", None).expect("valid");
-    db.store.user_create(&reg, "x", Role::Admin, 0).await.expect("admin").id
+    db.store
+        .user_create(&reg, "x", Role::Admin, 0)
+        .await
+        .expect("admin")
+        .id
 }
 
 /// Seeds `challenges` challenges with `pairs` matched pairs each, all due already
@@ -116,8 +137,14 @@ async fn awaiting(db: &TestDb, tag: &str, pairs: i64, challenges: i64) -> Seeded
         })
         .await
         .expect("seed");
-    db.store.challenges_lock_if_due(now, challenges + 10).await.expect("lock");
-    eprintln!("    seeded {challenges} × {pairs} pairs in {:.1} s", started.elapsed().as_secs_f64());
+    db.store
+        .challenges_lock_if_due(now, challenges + 10)
+        .await
+        .expect("lock");
+    eprintln!(
+        "    seeded {challenges} × {pairs} pairs in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     seeded
 }
 
@@ -125,7 +152,15 @@ async fn awaiting(db: &TestDb, tag: &str, pairs: i64, challenges: i64) -> Seeded
 
 /// The raw set-based floor: the same balance updates, ledger rows and entry rows,
 /// batch by batch over the same keyset, with no claim, lease, fence or counters.
-async fn floor(store: &Store, job_id: i64, challenge_id: i64, escrow: i64, per_winner: i64, fee: i64, batch: i64) -> (Duration, Vec<f64>) {
+async fn floor(
+    store: &Store,
+    job_id: i64,
+    challenge_id: i64,
+    escrow: i64,
+    per_winner: i64,
+    fee: i64,
+    batch: i64,
+) -> (Duration, Vec<f64>) {
     let started = Instant::now();
     let mut commits = Vec::new();
     let mut cursor = 0i64;
@@ -222,7 +257,11 @@ async fn engine(rt: &Runtime, job_id: i64, workers: usize) -> (Duration, Vec<f64
             loop {
                 let t = Instant::now();
                 let did = worker.step().await.expect("step");
-                let job = store.job_get(job_id, 0).await.expect("job").expect("exists");
+                let job = store
+                    .job_get(job_id, 0)
+                    .await
+                    .expect("job")
+                    .expect("exists");
                 if job.status == JobStatus::Completed || job.status == JobStatus::Failed {
                     return times;
                 }
@@ -245,7 +284,10 @@ async fn engine(rt: &Runtime, job_id: i64, workers: usize) -> (Duration, Vec<f64
 }
 
 async fn payouts(a: &Args) {
-    println!("\n## Payouts: engine vs the raw set-based SQL floor (PAYOUT_WORKERS = {})\n", a.workers);
+    println!(
+        "\n## Payouts: engine vs the raw set-based SQL floor (PAYOUT_WORKERS = {})\n",
+        a.workers
+    );
     println!("| db | winners | batch | engine s | engine winners/s | p99 batch ms | floor s | floor winners/s | engine/floor | won/lost notices s |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for &backend in &a.dbs {
@@ -258,15 +300,41 @@ async fn payouts(a: &Args) {
                     let challenge = awaiting(&db, "floor", n, 1).await.first_challenge_id;
                     let now = chrono::Utc::now().timestamp_millis();
                     // the job exists only so its entries have a job to belong to; paused, no engine would touch it
-                    let job = db.store.challenge_resolve_if_awaiting(challenge, boss, Outcome::Yes, None, FEE_BPS, now).await.expect("resolve");
-                    db.store.job_pause_if_live(job.id, boss, now).await.expect("pause").expect("paused");
-                    let escrow: i64 = sqlx::query_scalar("SELECT escrow_account_id FROM challenges WHERE id = $1")
-                        .bind(challenge)
-                        .fetch_one(db.store.read_pool())
+                    let job = db
+                        .store
+                        .challenge_resolve_if_awaiting(
+                            challenge,
+                            boss,
+                            Outcome::Yes,
+                            None,
+                            FEE_BPS,
+                            now,
+                        )
                         .await
-                        .expect("escrow");
+                        .expect("resolve");
+                    db.store
+                        .job_pause_if_live(job.id, boss, now)
+                        .await
+                        .expect("pause")
+                        .expect("paused");
+                    let escrow: i64 = sqlx::query_scalar(
+                        "SELECT escrow_account_id FROM challenges WHERE id = $1",
+                    )
+                    .bind(challenge)
+                    .fetch_one(db.store.read_pool())
+                    .await
+                    .expect("escrow");
                     let fee = 2 * STAKE - job.amount_per_entry;
-                    let timing = floor(&db.store, job.id, challenge, escrow, job.amount_per_entry, fee, batch).await;
+                    let timing = floor(
+                        &db.store,
+                        job.id,
+                        challenge,
+                        escrow,
+                        job.amount_per_entry,
+                        fee,
+                        batch,
+                    )
+                    .await;
                     let check = db.store.ledger_check().await.expect("check");
                     assert!(check.ok, "{check:?}");
                     timing
@@ -276,11 +344,31 @@ async fn payouts(a: &Args) {
                 let challenge = awaiting(&db, "engine", n, 1).await.first_challenge_id;
                 let now = chrono::Utc::now().timestamp_millis();
                 let rt = runtime(&db, db.store.clone(), |c| c.payout_batch_size = batch);
-                let job = db.store.challenge_resolve_if_awaiting(challenge, boss, Outcome::Yes, None, FEE_BPS, now).await.expect("resolve");
+                let job = db
+                    .store
+                    .challenge_resolve_if_awaiting(
+                        challenge,
+                        boss,
+                        Outcome::Yes,
+                        None,
+                        FEE_BPS,
+                        now,
+                    )
+                    .await
+                    .expect("resolve");
                 let (engine_time, mut batches, notify_time) = engine(&rt, job.id, a.workers).await;
                 batches.sort_by(f64::total_cmp);
-                let done = db.store.job_get(job.id, 0).await.expect("job").expect("job");
-                assert_eq!((done.status, done.processed_entries), (JobStatus::Completed, n), "every winner paid");
+                let done = db
+                    .store
+                    .job_get(job.id, 0)
+                    .await
+                    .expect("job")
+                    .expect("job");
+                assert_eq!(
+                    (done.status, done.processed_entries),
+                    (JobStatus::Completed, n),
+                    "every winner paid"
+                );
                 let check = db.store.ledger_check().await.expect("check");
                 assert!(check.ok, "{check:?}");
                 let rate = |d: Duration| n as f64 / d.as_secs_f64();
@@ -303,7 +391,9 @@ async fn payouts(a: &Args) {
 // ---------------------------------------------------------------- scheduler
 
 async fn scheduler(a: &Args) {
-    println!("\n## Scheduler: lock lag with 100,000 active challenges due over the next 2 minutes\n");
+    println!(
+        "\n## Scheduler: lock lag with 100,000 active challenges due over the next 2 minutes\n"
+    );
     println!("| db | challenges | locked | lag p50 ms | lag p99 ms | lag max ms |");
     println!("|---|---:|---:|---:|---:|---:|");
     for &backend in &a.dbs {
@@ -334,15 +424,19 @@ async fn scheduler(a: &Args) {
             .execute(db.store.write_pool())
             .await
             .expect("spread");
-        assert!(chrono::Utc::now().timestamp_millis() < first_due, "seeding took longer than the head start");
+        assert!(
+            chrono::Utc::now().timestamp_millis() < first_due,
+            "seeding took longer than the head start"
+        );
         let rt = runtime(&db, db.store.clone(), |_| {});
         let shutdown = tokio_util::sync::CancellationToken::new();
         let task = tokio::spawn(Scheduler::new(rt).run(shutdown.clone()));
         loop {
-            let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM challenges WHERE status = 'active'")
-                .fetch_one(db.store.read_pool())
-                .await
-                .expect("count");
+            let open: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM challenges WHERE status = 'active'")
+                    .fetch_one(db.store.read_pool())
+                    .await
+                    .expect("count");
             if open == 0 {
                 break;
             }
@@ -350,13 +444,14 @@ async fn scheduler(a: &Args) {
         }
         shutdown.cancel();
         task.await.expect("scheduler");
-        let mut lags: Vec<f64> = sqlx::query_scalar::<_, i64>("SELECT locked_at_ms - due_at_ms FROM challenges")
-            .fetch_all(db.store.read_pool())
-            .await
-            .expect("lags")
-            .into_iter()
-            .map(|l| l as f64)
-            .collect();
+        let mut lags: Vec<f64> =
+            sqlx::query_scalar::<_, i64>("SELECT locked_at_ms - due_at_ms FROM challenges")
+                .fetch_all(db.store.read_pool())
+                .await
+                .expect("lags")
+                .into_iter()
+                .map(|l| l as f64)
+                .collect();
         lags.sort_by(f64::total_cmp);
         println!(
             "| {} | {n} | {} | {:.0} | {:.0} | {:.0} |",
@@ -381,14 +476,28 @@ async fn scheduler(a: &Args) {
             for _ in 0..200 {
                 let now = chrono::Utc::now().timestamp_millis();
                 let t = Instant::now();
-                let job = db.store.challenge_resolve_if_awaiting(id, boss, Outcome::Yes, None, FEE_BPS, now).await.expect("resolve");
+                let job = db
+                    .store
+                    .challenge_resolve_if_awaiting(id, boss, Outcome::Yes, None, FEE_BPS, now)
+                    .await
+                    .expect("resolve");
                 times.push(t.elapsed().as_secs_f64() * 1000.0);
                 assert_eq!(job.total_entries, winners);
                 // hand it back (nobody paid) so it can be resolved again
-                db.store.job_cancel_if_unpaid(job.id, boss, now).await.expect("cancel").expect("cancelled");
+                db.store
+                    .job_cancel_if_unpaid(job.id, boss, now)
+                    .await
+                    .expect("cancel")
+                    .expect("cancelled");
             }
             times.sort_by(f64::total_cmp);
-            println!("| {} | {winners} | {} | {:.2} | {:.2} |", backend.name(), times.len(), percentile(&times, 0.5), percentile(&times, 0.99));
+            println!(
+                "| {} | {winners} | {} | {:.2} | {:.2} |",
+                backend.name(),
+                times.len(),
+                percentile(&times, 0.5),
+                percentile(&times, 0.99)
+            );
         }
     }
 }
@@ -396,7 +505,9 @@ async fn scheduler(a: &Args) {
 // ---------------------------------------------------------------- list
 
 async fn list(a: &Args) {
-    println!("\n## Browse: first page of 100,000 challenges from a warm server (HTTP, 200 requests)\n");
+    println!(
+        "\n## Browse: first page of 100,000 challenges from a warm server (HTTP, 200 requests)\n"
+    );
     println!("| db | challenges | endpoint | p50 ms | p99 ms |");
     println!("|---|---:|---|---:|---:|");
     for &backend in &a.dbs {
@@ -419,30 +530,58 @@ async fn list(a: &Args) {
             .expect("seed");
         let mut config = Config::for_database(&db.url);
         config.no_engine = true;
-        let services = app::startup::build_services(config, Arc::new(SystemClock)).await.expect("services");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let running = app::startup::start(services, listener).await.expect("server");
+        let services = app::startup::build_services(config, Arc::new(SystemClock))
+            .await
+            .expect("services");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let running = app::startup::start(services, listener)
+            .await
+            .expect("server");
         let base = format!("http://{}", running.addr);
         let client = reqwest::Client::new();
         for (label, path) in [
             ("GET /api/v1/challenges", "/api/v1/challenges"),
-            ("GET /api/v1/challenges?category=other", "/api/v1/challenges?category=other"),
-            ("GET /api/v1/challenges?status=active&cursor=", "/api/v1/challenges?status=active&cursor=c50000"),
+            (
+                "GET /api/v1/challenges?category=other",
+                "/api/v1/challenges?category=other",
+            ),
+            (
+                "GET /api/v1/challenges?status=active&cursor=",
+                "/api/v1/challenges?status=active&cursor=c50000",
+            ),
             ("GET / (HTML page)", "/"),
         ] {
             for _ in 0..20 {
-                client.get(format!("{base}{path}")).send().await.expect("warm").bytes().await.expect("body");
+                client
+                    .get(format!("{base}{path}"))
+                    .send()
+                    .await
+                    .expect("warm")
+                    .bytes()
+                    .await
+                    .expect("body");
             }
             let mut times = Vec::new();
             for _ in 0..200 {
                 let t = Instant::now();
-                let r = client.get(format!("{base}{path}")).send().await.expect("request");
+                let r = client
+                    .get(format!("{base}{path}"))
+                    .send()
+                    .await
+                    .expect("request");
                 assert!(r.status().is_success());
                 r.bytes().await.expect("body");
                 times.push(t.elapsed().as_secs_f64() * 1000.0);
             }
             times.sort_by(f64::total_cmp);
-            println!("| {} | 100000 | {label} | {:.2} | {:.2} |", backend.name(), percentile(&times, 0.5), percentile(&times, 0.99));
+            println!(
+                "| {} | 100000 | {label} | {:.2} | {:.2} |",
+                backend.name(),
+                percentile(&times, 0.5),
+                percentile(&times, 0.99)
+            );
         }
         running.stop().await;
     }
@@ -455,27 +594,59 @@ async fn profile(a: &Args) {
         let boss = admin(&db).await;
         let seeded = awaiting(&db, "prof", 20_000, 1).await;
         let now = chrono::Utc::now().timestamp_millis();
-        db.store.challenge_resolve_if_awaiting(seeded.first_challenge_id, boss, Outcome::Yes, None, FEE_BPS, now).await.expect("resolve");
+        db.store
+            .challenge_resolve_if_awaiting(
+                seeded.first_challenge_id,
+                boss,
+                Outcome::Yes,
+                None,
+                FEE_BPS,
+                now,
+            )
+            .await
+            .expect("resolve");
         let (mut claim_ms, mut settle_ms) = (Vec::new(), Vec::new());
         loop {
             let t = Instant::now();
-            let Some(claim) = db.store.payout_claim_batch(500, 30_000, now).await.expect("claim") else { break };
+            let Some(claim) = db
+                .store
+                .payout_claim_batch(500, 30_000, now)
+                .await
+                .expect("claim")
+            else {
+                break;
+            };
             claim_ms.push(t.elapsed().as_secs_f64() * 1000.0);
             let t = Instant::now();
-            db.store.payout_settle_batch(&claim, now).await.expect("settle");
+            db.store
+                .payout_settle_batch(&claim, now)
+                .await
+                .expect("settle");
             settle_ms.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         claim_ms.sort_by(f64::total_cmp);
         settle_ms.sort_by(f64::total_cmp);
-        println!("{}: {} batches; claim p50 {:.2} ms p99 {:.2}; settle p50 {:.2} ms p99 {:.2}", backend.name(), claim_ms.len(),
-            percentile(&claim_ms, 0.5), percentile(&claim_ms, 0.99), percentile(&settle_ms, 0.5), percentile(&settle_ms, 0.99));
+        println!(
+            "{}: {} batches; claim p50 {:.2} ms p99 {:.2}; settle p50 {:.2} ms p99 {:.2}",
+            backend.name(),
+            claim_ms.len(),
+            percentile(&claim_ms, 0.5),
+            percentile(&claim_ms, 0.99),
+            percentile(&settle_ms, 0.5),
+            percentile(&settle_ms, 0.99)
+        );
     }
 }
 
 #[tokio::main]
 async fn main() {
     let a = args();
-    println!("# Gauntlet benchmarks ({} cores)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "# Gauntlet benchmarks ({} cores)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
     for section in &a.sections {
         match section.as_str() {
             "payouts" => payouts(&a).await,

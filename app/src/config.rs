@@ -5,10 +5,18 @@ use clap::Parser;
 use std::net::SocketAddr;
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "gauntlet", version, about = "Gauntlet: peer-to-peer challenges that run themselves")]
+#[command(
+    name = "gauntlet",
+    version,
+    about = "Gauntlet: peer-to-peer challenges that run themselves"
+)]
 pub struct Config {
     /// `sqlite://path/to/file.db` (the default, created on first start) or `postgres://…`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/gauntlet.db")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/gauntlet.db"
+    )]
     pub database_url: String,
 
     /// Address to serve the pages, the REST API and live events on.
@@ -95,7 +103,14 @@ mod tests {
 
     #[test]
     fn flags_override_defaults_and_bad_values_are_refused() {
-        let c = Config::try_parse_from(["gauntlet", "--platform-fee-bps", "250", "--payout-batch-size", "5000"]).unwrap();
+        let c = Config::try_parse_from([
+            "gauntlet",
+            "--platform-fee-bps",
+            "250",
+            "--payout-batch-size",
+            "5000",
+        ])
+        .unwrap();
         assert_eq!((c.platform_fee_bps, c.payout_batch_size), (250, 5000));
         assert_eq!(c.warning_offsets_secs, WarningSchedule::default());
         assert!(Config::try_parse_from(["gauntlet", "--platform-fee-bps", "5001"]).is_err());

@@ -45,7 +45,10 @@ impl FromRef<AppState> for LeptosOptions {
 /// Connects the database (applying migrations), creates the admin and, with `--demo`,
 /// the sample data.
 pub async fn build_services(config: Config, clock: SharedClock) -> Result<Services, AppError> {
-    let settings = PoolSettings { max_connections: config.db_max_connections, ..PoolSettings::default() };
+    let settings = PoolSettings {
+        max_connections: config.db_max_connections,
+        ..PoolSettings::default()
+    };
     let store = Store::connect(&config.database_url, &settings).await?;
     let demo = config.demo;
     let services = Services::new(store, clock, config);
@@ -56,7 +59,8 @@ pub async fn build_services(config: Config, clock: SharedClock) -> Result<Servic
     Ok(services)
 }
 
-const CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+/// For everything but pages (which carry a per-response nonce, see `ui::shell`).
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
      frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
@@ -68,7 +72,10 @@ pub fn router(services: Services) -> Router {
         .site_pkg_dir("pkg")
         .site_addr(services.config.bind_addr)
         .build();
-    let state = AppState { services: services.clone(), leptos_options: leptos_options.clone() };
+    let state = AppState {
+        services: services.clone(),
+        leptos_options: leptos_options.clone(),
+    };
     let routes = generate_route_list(App);
     let context_services = services.clone();
     let shell_options = leptos_options.clone();
@@ -86,10 +93,22 @@ pub fn router(services: Services) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(crate::telemetry::count_requests))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             AppError::internal("the request handler panicked").into_response()
@@ -107,7 +126,9 @@ async fn reject_oversized_bodies(req: Request, next: Next) -> Response {
     if declared.is_some_and(|len| len > BODY_LIMIT_BYTES) {
         // The unread body stays on the wire: the connection cannot be reused.
         let mut response = AppError::PayloadTooLarge.into_response();
-        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
         return response;
     }
     next.run(req).await
@@ -147,7 +168,10 @@ impl Running {
         self.shutdown.cancel();
         let _ = self.server.await;
         let drain = async { while self.engine.join_next().await.is_some() {} };
-        if tokio::time::timeout(Duration::from_secs(30), drain).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(30), drain)
+            .await
+            .is_err()
+        {
             tracing::warn!("background tasks did not stop within 30 s");
         }
         self.services.store.close().await;
@@ -165,8 +189,10 @@ impl Running {
 
 /// Binds, starts the engine (unless disabled) and serves until shutdown.
 pub async fn start(services: Services, listener: TcpListener) -> Result<Running, AppError> {
-    let addr = listener.local_addr().map_err(|e| AppError::internal(e.to_string()))?;
-    let shutdown = CancellationToken::new();
+    let addr = listener
+        .local_addr()
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    let shutdown = services.shutdown.clone();
     let engine = if services.config.no_engine {
         tokio::task::JoinSet::new()
     } else {
@@ -175,13 +201,22 @@ pub async fn start(services: Services, listener: TcpListener) -> Result<Running,
     let app = router(services.clone());
     let stop = shutdown.clone();
     let server = tokio::spawn(async move {
-        let serving = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move { stop.cancelled().await });
+        let serving = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.cancelled().await });
         if let Err(e) = serving.await {
             tracing::error!(error = %e, "server stopped with an error");
         }
     });
-    Ok(Running { addr, services, shutdown, server, engine })
+    Ok(Running {
+        addr,
+        services,
+        shutdown,
+        server,
+        engine,
+    })
 }
 
 /// `main`: run until SIGINT or SIGTERM.

@@ -17,14 +17,18 @@ const FEE_BPS: i64 = 500;
 
 fn server_binary() -> String {
     std::env::var("GAUNTLET_BIN").unwrap_or_else(|_| {
-        let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| format!("{}/../target", env!("CARGO_MANIFEST_DIR")));
+        let target = std::env::var("CARGO_TARGET_DIR")
+            .unwrap_or_else(|_| format!("{}/../target", env!("CARGO_MANIFEST_DIR")));
         format!("{target}/release/gauntlet")
     })
 }
 
 fn spawn_server(db_url: &str, log: &std::path::Path) -> Child {
     let bin = server_binary();
-    assert!(std::path::Path::new(&bin).exists(), "the server binary {bin} must be built first (cargo leptos build --release)");
+    assert!(
+        std::path::Path::new(&bin).exists(),
+        "the server binary {bin} must be built first (cargo leptos build --release)"
+    );
     let log = std::fs::File::create(log).expect("log file");
     Command::new(bin)
         .env("DATABASE_URL", db_url)
@@ -67,9 +71,24 @@ async fn killed_mid_job_then_restarted_pays_everyone_once(backend: Backend) {
         .unwrap();
     let id = seeded.first_challenge_id;
     let reg = Registration::parse("judge", "judge-password", None).unwrap();
-    let judge = db.store.user_create(&reg, "x", Role::Admin, now).await.unwrap();
-    assert_eq!(db.store.challenges_lock_if_due(now, 10).await.unwrap().len(), 1);
-    let job = db.store.challenge_resolve_if_awaiting(id, judge.id, Outcome::Yes, None, FEE_BPS, now).await.unwrap();
+    let judge = db
+        .store
+        .user_create(&reg, "x", Role::Admin, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store
+            .challenges_lock_if_due(now, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let job = db
+        .store
+        .challenge_resolve_if_awaiting(id, judge.id, Outcome::Yes, None, FEE_BPS, now)
+        .await
+        .unwrap();
     let logs = tempfile::tempdir().unwrap();
 
     // run, kill mid-job, twice
@@ -82,13 +101,21 @@ async fn killed_mid_job_then_restarted_pays_everyone_once(backend: Backend) {
             if processed >= target || status == JobStatus::Completed {
                 break;
             }
-            assert!(started.elapsed() < Duration::from_secs(120), "no progress: {}", std::fs::read_to_string(logs.path().join(format!("run{round}.log"))).unwrap_or_default());
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "no progress: {}",
+                std::fs::read_to_string(logs.path().join(format!("run{round}.log")))
+                    .unwrap_or_default()
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         server.kill().expect("SIGKILL the server");
         server.wait().expect("reap");
         let (processed, status) = job_progress(&db, job.id).await;
-        assert!(processed < PAIRS && status == JobStatus::Running, "the kill must land mid-job (round {round}: {processed} processed, {status:?})");
+        assert!(
+            processed < PAIRS && status == JobStatus::Running,
+            "the kill must land mid-job (round {round}: {processed} processed, {status:?})"
+        );
         let check = db.store.ledger_check().await.unwrap();
         assert!(check.ok, "after SIGKILL round {round}: {check:?}");
     }
@@ -101,16 +128,31 @@ async fn killed_mid_job_then_restarted_pays_everyone_once(backend: Backend) {
         if status == JobStatus::Completed {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(180), "the job did not finish after the restart");
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "the job did not finish after the restart"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     server.kill().ok();
     server.wait().ok();
 
     let pool = db.store.read_pool();
-    let one = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).bind(job.id).fetch_one(pool).await.unwrap() };
-    assert_eq!(one("SELECT COUNT(*) FROM payout_entries WHERE job_id = $1 AND status = 'paid'").await, PAIRS);
-    assert_eq!(one("SELECT COUNT(*) FROM ledger_tx WHERE payout_job_id = $1 AND kind = 'payout'").await, PAIRS);
+    let one = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(sql)
+            .bind(job.id)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        one("SELECT COUNT(*) FROM payout_entries WHERE job_id = $1 AND status = 'paid'").await,
+        PAIRS
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) FROM ledger_tx WHERE payout_job_id = $1 AND kind = 'payout'").await,
+        PAIRS
+    );
     assert_eq!(one("SELECT COUNT(*) FROM (SELECT user_id FROM payout_entries WHERE job_id = $1 GROUP BY user_id HAVING COUNT(*) > 1) AS t").await, 0);
     let per_winner = 2 * STAKE - 2 * STAKE * FEE_BPS / 10_000;
     let wrong: i64 = sqlx::query_scalar(
@@ -123,12 +165,25 @@ async fn killed_mid_job_then_restarted_pays_everyone_once(backend: Backend) {
     .fetch_one(pool)
     .await
     .unwrap();
-    assert_eq!(wrong, 0, "every winner paid exactly once, every loser untouched");
+    assert_eq!(
+        wrong, 0,
+        "every winner paid exactly once, every loser untouched"
+    );
     let check = db.store.ledger_check().await.unwrap();
     assert!(check.ok, "{check:?}");
-    let escrow: i64 = sqlx::query_scalar("SELECT balance FROM accounts WHERE challenge_id = $1").bind(id).fetch_one(pool).await.unwrap();
+    let escrow: i64 = sqlx::query_scalar("SELECT balance FROM accounts WHERE challenge_id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
     assert_eq!(escrow, 0);
-    assert_eq!(db.store.account_balance(db.store.platform_account()).await.unwrap(), PAIRS * (2 * STAKE - per_winner));
+    assert_eq!(
+        db.store
+            .account_balance(db.store.platform_account())
+            .await
+            .unwrap(),
+        PAIRS * (2 * STAKE - per_winner)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,7 +16,8 @@ on_both_databases!(
 );
 
 fn due_in_hours(h: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(h)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    (chrono::Utc::now() + chrono::Duration::hours(h))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 async fn challenge(c: &Client) -> i64 {
@@ -32,38 +33,87 @@ async fn inbox(backend: Backend) {
     let (alice, _) = server.participant("alice", 100).await;
     let (bob, _) = server.participant("bob", 100).await;
     let id = challenge(&alice).await;
-    bob.post(&format!("/api/v1/challenges/{id}/join"), json!({"side": "no"})).await;
+    bob.post(
+        &format!("/api/v1/challenges/{id}/join"),
+        json!({"side": "no"}),
+    )
+    .await;
     let (status, inbox) = alice.get("/api/v1/notifications").await;
     assert_eq!(status, 200);
     let items = inbox["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
-    assert_eq!((items[0]["kind"].as_str(), items[0]["priority"].as_str(), items[0]["challenge_id"].as_i64()), (Some("matched"), Some("normal"), Some(id)));
+    assert_eq!(
+        (
+            items[0]["kind"].as_str(),
+            items[0]["priority"].as_str(),
+            items[0]["challenge_id"].as_i64()
+        ),
+        (Some("matched"), Some("normal"), Some(id))
+    );
     let nid = items[0]["id"].as_i64().unwrap();
     // someone else's notification is not yours to read
-    assert_eq!(bob.post_empty(&format!("/api/v1/notifications/{nid}/read")).await.0, 404);
-    assert_eq!(alice.post_empty(&format!("/api/v1/notifications/{nid}/read")).await.0, 204);
+    assert_eq!(
+        bob.post_empty(&format!("/api/v1/notifications/{nid}/read"))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        alice
+            .post_empty(&format!("/api/v1/notifications/{nid}/read"))
+            .await
+            .0,
+        204
+    );
     let (_, unread) = alice.get("/api/v1/notifications?unread=true").await;
     assert_eq!(unread["items"].as_array().unwrap().len(), 0);
-    assert_eq!(bob.get("/api/v1/notifications?unread=true").await.1["items"].as_array().unwrap().len(), 1);
-    assert_eq!(bob.post_empty("/api/v1/notifications/read-all").await.0, 204);
-    assert_eq!(bob.get("/api/v1/notifications?unread=true").await.1["items"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        bob.get("/api/v1/notifications?unread=true").await.1["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        bob.post_empty("/api/v1/notifications/read-all").await.0,
+        204
+    );
+    assert_eq!(
+        bob.get("/api/v1/notifications?unread=true").await.1["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
     assert_eq!(server.bare().get("/api/v1/notifications").await.0, 401);
     assert_eq!(server.bare().get("/api/v1/events").await.0, 401);
     server.stop().await;
 }
 
 /// Reads the stream until an event named `name` arrives; returns its data.
-async fn next_event(resp: &mut (impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin), name: &str, within: Duration) -> Value {
+async fn next_event(
+    resp: &mut (impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+    name: &str,
+    within: Duration,
+) -> Value {
     let mut buffer = String::new();
     let deadline = tokio::time::Instant::now() + within;
     loop {
-        let chunk = tokio::time::timeout_at(deadline, resp.next()).await.unwrap_or_else(|_| panic!("no `{name}` event within {within:?}; got: {buffer}"));
+        let chunk = tokio::time::timeout_at(deadline, resp.next())
+            .await
+            .unwrap_or_else(|_| panic!("no `{name}` event within {within:?}; got: {buffer}"));
         let chunk = chunk.expect("stream open").expect("chunk");
         buffer.push_str(&String::from_utf8_lossy(&chunk));
         while let Some(end) = buffer.find("\n\n") {
             let block: String = buffer.drain(..end + 2).collect();
-            let event = block.lines().find_map(|l| l.strip_prefix("event:")).map(str::trim);
-            let data = block.lines().find_map(|l| l.strip_prefix("data:")).map(str::trim);
+            let event = block
+                .lines()
+                .find_map(|l| l.strip_prefix("event:"))
+                .map(str::trim);
+            let data = block
+                .lines()
+                .find_map(|l| l.strip_prefix("data:"))
+                .map(str::trim);
             if event == Some(name) {
                 return serde_json::from_str(data.unwrap_or("null")).expect("json data");
             }
@@ -71,14 +121,21 @@ async fn next_event(resp: &mut (impl futures::Stream<Item = reqwest::Result<byte
     }
 }
 
-async fn open_stream(c: &Client, base: &str, last_event_id: Option<i64>) -> impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin {
+async fn open_stream(
+    c: &Client,
+    base: &str,
+    last_event_id: Option<i64>,
+) -> impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin {
     let mut req = c.http.get(format!("{base}/api/v1/events"));
     if let Some(id) = last_event_id {
         req = req.header("Last-Event-ID", id.to_string());
     }
     let resp = req.send().await.expect("connect");
     assert_eq!(resp.status().as_u16(), 200);
-    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
     Box::pin(resp.bytes_stream())
 }
 
@@ -90,10 +147,25 @@ async fn live_match(backend: Backend) {
     let mut stream = open_stream(&alice, &server.base, None).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let joined_at = std::time::Instant::now();
-    assert_eq!(bob.post(&format!("/api/v1/challenges/{id}/join"), json!({"side": "no"})).await.0, 201);
+    assert_eq!(
+        bob.post(
+            &format!("/api/v1/challenges/{id}/join"),
+            json!({"side": "no"})
+        )
+        .await
+        .0,
+        201
+    );
     let n = next_event(&mut stream, "notification", Duration::from_secs(1)).await;
-    assert_eq!((n["kind"].as_str(), n["challenge_id"].as_i64()), (Some("matched"), Some(id)));
-    assert!(joined_at.elapsed() < Duration::from_secs(1), "delivered in {:?}", joined_at.elapsed());
+    assert_eq!(
+        (n["kind"].as_str(), n["challenge_id"].as_i64()),
+        (Some("matched"), Some(id))
+    );
+    assert!(
+        joined_at.elapsed() < Duration::from_secs(1),
+        "delivered in {:?}",
+        joined_at.elapsed()
+    );
     server.stop().await;
 }
 
@@ -102,7 +174,11 @@ async fn replay(backend: Backend) {
     let (alice, _) = server.participant("alice", 100).await;
     let (bob, _) = server.participant("bob", 100).await;
     let id = challenge(&alice).await;
-    bob.post(&format!("/api/v1/challenges/{id}/join"), json!({"side": "no"})).await;
+    bob.post(
+        &format!("/api/v1/challenges/{id}/join"),
+        json!({"side": "no"}),
+    )
+    .await;
     // the stream was closed while the match happened: Last-Event-ID 0 replays it
     let mut stream = open_stream(&alice, &server.base, Some(0)).await;
     let n = next_event(&mut stream, "notification", Duration::from_secs(2)).await;
@@ -118,13 +194,28 @@ async fn postgres_two_instances_an_event_raised_on_one_reaches_the_other() {
     let b = a.second_instance().await;
     let (alice_on_a, _) = a.participant("alice", 100).await;
     let (bob_on_a, _) = a.participant("bob", 100).await;
-    let alice_on_b = Client { http: alice_on_a.http.clone(), base: b.base.clone() };
+    let alice_on_b = Client {
+        http: alice_on_a.http.clone(),
+        base: b.base.clone(),
+    };
     let id = challenge(&alice_on_a).await;
     let mut stream = open_stream(&alice_on_b, &b.base, None).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(bob_on_a.post(&format!("/api/v1/challenges/{id}/join"), json!({"side": "no"})).await.0, 201);
+    assert_eq!(
+        bob_on_a
+            .post(
+                &format!("/api/v1/challenges/{id}/join"),
+                json!({"side": "no"})
+            )
+            .await
+            .0,
+        201
+    );
     let n = next_event(&mut stream, "notification", Duration::from_secs(1)).await;
-    assert_eq!((n["kind"].as_str(), n["challenge_id"].as_i64()), (Some("matched"), Some(id)));
+    assert_eq!(
+        (n["kind"].as_str(), n["challenge_id"].as_i64()),
+        (Some("matched"), Some(id))
+    );
     b.stop().await;
     a.stop().await;
 }

@@ -31,7 +31,9 @@ where
 
 fn json_rejection(rejection: JsonRejection) -> AppError {
     match rejection {
-        JsonRejection::JsonSyntaxError(e) => AppError::BadRequest { detail: format!("Malformed JSON: {}", e.body_text()) },
+        JsonRejection::JsonSyntaxError(e) => AppError::BadRequest {
+            detail: format!("Malformed JSON: {}", e.body_text()),
+        },
         JsonRejection::JsonDataError(e) => {
             let text = e.body_text();
             let field = field_of_serde_error(&text).unwrap_or_else(|| "body".to_string());
@@ -40,10 +42,14 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
         JsonRejection::MissingJsonContentType(_) => AppError::BadRequest {
             detail: "Send the body as JSON with Content-Type: application/json.".into(),
         },
-        JsonRejection::BytesRejection(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+        JsonRejection::BytesRejection(e)
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+        {
             AppError::PayloadTooLarge
         }
-        other => AppError::BadRequest { detail: other.body_text() },
+        other => AppError::BadRequest {
+            detail: other.body_text(),
+        },
     }
 }
 
@@ -59,8 +65,11 @@ fn field_of_serde_error(text: &str) -> Option<String> {
     }
     let after_colon = text.split("target type: ").nth(1)?;
     let field = after_colon.split(':').next()?.trim();
-    (!field.is_empty() && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-        .then(|| field.to_string())
+    (!field.is_empty()
+        && field
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+    .then(|| field.to_string())
 }
 
 /// Query strings, with 422 naming the parameter.
@@ -79,7 +88,9 @@ where
             Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
                 Err(AppError::validation("query", e.body_text()))
             }
-            Err(e) => Err(AppError::BadRequest { detail: e.body_text() }),
+            Err(e) => Err(AppError::BadRequest {
+                detail: e.body_text(),
+            }),
         }
     }
 }
@@ -91,10 +102,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::not_found("Record"))?;
-        raw.parse::<i64>().ok().filter(|id| *id > 0).map(Id).ok_or_else(|| AppError::not_found("Record"))
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| AppError::not_found("Record"))?;
+        raw.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(Id)
+            .ok_or_else(|| AppError::not_found("Record"))
     }
 }
 

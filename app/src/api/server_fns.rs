@@ -14,7 +14,8 @@ mod ctx {
     use axum::http::{header, HeaderValue};
 
     pub fn services() -> Result<Services, AppError> {
-        leptos::prelude::use_context::<Services>().ok_or_else(|| AppError::internal("services are not in context"))
+        leptos::prelude::use_context::<Services>()
+            .ok_or_else(|| AppError::internal("services are not in context"))
     }
 
     pub fn caller() -> Caller {
@@ -22,9 +23,10 @@ mod ctx {
     }
 
     pub fn set_cookie(cookie: &str) {
-        if let (Some(opts), Ok(value)) =
-            (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(cookie))
-        {
+        if let (Some(opts), Ok(value)) = (
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+            HeaderValue::from_str(cookie),
+        ) {
             opts.append_header(header::SET_COOKIE, value);
         }
     }
@@ -51,10 +53,17 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "login")]
-pub async fn login(username: String, password: String, next: Option<String>) -> Result<User, AppError> {
+pub async fn login(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<User, AppError> {
     let services = ctx::services()?;
     let (user, token) = services.login(&username, &password, ctx::peer_ip()).await?;
-    ctx::set_cookie(&crate::api::session::session_cookie(&token, services.config.session_secure_cookie));
+    ctx::set_cookie(&crate::api::session::session_cookie(
+        &token,
+        services.config.session_secure_cookie,
+    ));
     leptos_axum::redirect(&ctx::local_path(next));
     Ok(user)
 }
@@ -66,9 +75,16 @@ pub async fn register(
     display_name: Option<String>,
 ) -> Result<User, AppError> {
     let services = ctx::services()?;
-    let user = services.register(&username, &password, display_name.as_deref()).await?;
-    let (user, token) = services.login(&user.username, &password, ctx::peer_ip()).await?;
-    ctx::set_cookie(&crate::api::session::session_cookie(&token, services.config.session_secure_cookie));
+    let user = services
+        .register(&username, &password, display_name.as_deref())
+        .await?;
+    let (user, token) = services
+        .login(&user.username, &password, ctx::peer_ip())
+        .await?;
+    ctx::set_cookie(&crate::api::session::session_cookie(
+        &token,
+        services.config.session_secure_cookie,
+    ));
     leptos_axum::redirect("/me");
     Ok(user)
 }
@@ -79,7 +95,9 @@ pub async fn logout() -> Result<(), AppError> {
     if let Some(token) = ctx::caller().token {
         services.logout(&token).await?;
     }
-    ctx::set_cookie(&crate::api::session::clear_session_cookie(services.config.session_secure_cookie));
+    ctx::set_cookie(&crate::api::session::clear_session_cookie(
+        services.config.session_secure_cookie,
+    ));
     leptos_axum::redirect("/login");
     Ok(())
 }
@@ -93,32 +111,54 @@ pub async fn my_transactions(cursor: Option<String>) -> Result<Page<LedgerTx>, A
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_users")]
-pub async fn admin_users(q: Option<String>, cursor: Option<String>) -> Result<Page<User>, AppError> {
-    ctx::services()?.admin_users(ctx::caller().user, q.as_deref(), cursor.as_deref(), Some(50)).await
+pub async fn admin_users(
+    q: Option<String>,
+    cursor: Option<String>,
+) -> Result<Page<User>, AppError> {
+    ctx::services()?
+        .admin_users(
+            ctx::caller().user,
+            q.as_deref(),
+            cursor.as_deref(),
+            Some(50),
+        )
+        .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_credit")]
-pub async fn admin_credit(user_id: i64, amount: String, memo: Option<String>) -> Result<User, AppError> {
+pub async fn admin_credit(
+    user_id: i64,
+    amount: String,
+    memo: Option<String>,
+) -> Result<User, AppError> {
     let amount: i64 = amount
         .trim()
         .parse()
         .map_err(|_| AppError::validation("amount", "Amount must be a whole number of coins."))?;
-    ctx::services()?.admin_credit(ctx::caller().user, user_id, amount, memo.as_deref()).await
+    ctx::services()?
+        .admin_credit(ctx::caller().user, user_id, amount, memo.as_deref())
+        .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_set_frozen")]
 pub async fn admin_set_frozen(user_id: i64, frozen: bool) -> Result<User, AppError> {
-    ctx::services()?.admin_set_frozen(ctx::caller().user, user_id, frozen).await
+    ctx::services()?
+        .admin_set_frozen(ctx::caller().user, user_id, frozen)
+        .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_audit")]
 pub async fn admin_audit(cursor: Option<String>) -> Result<Page<AuditEntry>, AppError> {
-    ctx::services()?.admin_audit(ctx::caller().user, cursor.as_deref(), Some(100)).await
+    ctx::services()?
+        .admin_audit(ctx::caller().user, cursor.as_deref(), Some(100))
+        .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_ledger_check")]
 pub async fn admin_ledger_check() -> Result<LedgerCheck, AppError> {
-    ctx::services()?.admin_ledger_check(ctx::caller().user).await
+    ctx::services()?
+        .admin_ledger_check(ctx::caller().user)
+        .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "list_challenges")]
@@ -129,13 +169,23 @@ pub async fn list_challenges(
     cursor: Option<String>,
 ) -> Result<Page<crate::domain::model::Challenge>, AppError> {
     let caller = ctx::caller();
-    let query = crate::service::challenges::ListQuery { status, category, mine: mine.unwrap_or(false), cursor, limit: Some(24) };
-    ctx::services()?.challenges_list(caller.user.as_ref(), &query).await
+    let query = crate::service::challenges::ListQuery {
+        status,
+        category,
+        mine: mine.unwrap_or(false),
+        cursor,
+        limit: Some(24),
+    };
+    ctx::services()?
+        .challenges_list(caller.user.as_ref(), &query)
+        .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "get_challenge")]
 pub async fn get_challenge(id: i64) -> Result<crate::domain::model::Challenge, AppError> {
-    ctx::services()?.challenge_view(ctx::caller().user.as_ref(), id).await
+    ctx::services()?
+        .challenge_view(ctx::caller().user.as_ref(), id)
+        .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -150,31 +200,58 @@ pub async fn create_challenge(
     challenged_username: Option<String>,
     tz_offset_min: Option<i32>,
 ) -> Result<crate::domain::model::Challenge, AppError> {
-    let draft = crate::domain::challenge::ChallengeDraft { title, description, category, amount, due_at, side, challenged_username };
+    let draft = crate::domain::challenge::ChallengeDraft {
+        title,
+        description,
+        category,
+        amount,
+        due_at,
+        side,
+        challenged_username,
+    };
     let offset = tz_offset_min.unwrap_or(0).clamp(-14 * 60, 14 * 60);
-    let challenge = ctx::services()?.challenge_create(ctx::caller().user, &draft, offset).await?;
+    let challenge = ctx::services()?
+        .challenge_create(ctx::caller().user, &draft, offset)
+        .await?;
     leptos_axum::redirect(&format!("/challenges/{}", challenge.id));
     Ok(challenge)
 }
 
 #[server(prefix = "/api/fn", endpoint = "join_challenge")]
-pub async fn join_challenge(challenge_id: i64, side: String) -> Result<crate::domain::model::Stake, AppError> {
-    ctx::services()?.challenge_join(ctx::caller().user, challenge_id, &side).await
+pub async fn join_challenge(
+    challenge_id: i64,
+    side: String,
+) -> Result<crate::domain::model::Stake, AppError> {
+    ctx::services()?
+        .challenge_join(ctx::caller().user, challenge_id, &side)
+        .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "withdraw_stake")]
 pub async fn withdraw_stake(challenge_id: i64) -> Result<crate::domain::model::Stake, AppError> {
-    ctx::services()?.stake_withdraw(ctx::caller().user, challenge_id).await
+    ctx::services()?
+        .stake_withdraw(ctx::caller().user, challenge_id)
+        .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "list_evidence")]
-pub async fn list_evidence(challenge_id: i64) -> Result<Page<crate::domain::model::Evidence>, AppError> {
-    ctx::services()?.evidence_list(challenge_id, None, Some(200)).await
+pub async fn list_evidence(
+    challenge_id: i64,
+) -> Result<Page<crate::domain::model::Evidence>, AppError> {
+    ctx::services()?
+        .evidence_list(challenge_id, None, Some(200))
+        .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "add_evidence")]
-pub async fn add_evidence(challenge_id: i64, text: String, url: Option<String>) -> Result<crate::domain::model::Evidence, AppError> {
-    ctx::services()?.evidence_add(ctx::caller().user, challenge_id, &text, url.as_deref()).await
+pub async fn add_evidence(
+    challenge_id: i64,
+    text: String,
+    url: Option<String>,
+) -> Result<crate::domain::model::Evidence, AppError> {
+    ctx::services()?
+        .evidence_add(ctx::caller().user, challenge_id, &text, url.as_deref())
+        .await
 }
 
 /// The admin's view of one challenge: details, the settlement preview and participants.
@@ -199,13 +276,26 @@ pub struct JobView {
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_counts")]
-pub async fn admin_counts() -> Result<Vec<(crate::domain::challenge::ChallengeStatus, i64)>, AppError> {
-    ctx::services()?.admin_status_counts(ctx::caller().user).await
+pub async fn admin_counts(
+) -> Result<Vec<(crate::domain::challenge::ChallengeStatus, i64)>, AppError> {
+    ctx::services()?
+        .admin_status_counts(ctx::caller().user)
+        .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_challenge_list")]
-pub async fn admin_challenge_list(status: String, cursor: Option<String>) -> Result<Page<crate::domain::model::Challenge>, AppError> {
-    ctx::services()?.admin_challenges(ctx::caller().user, Some(&status), cursor.as_deref(), Some(50)).await
+pub async fn admin_challenge_list(
+    status: String,
+    cursor: Option<String>,
+) -> Result<Page<crate::domain::model::Challenge>, AppError> {
+    ctx::services()?
+        .admin_challenges(
+            ctx::caller().user,
+            Some(&status),
+            cursor.as_deref(),
+            Some(50),
+        )
+        .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_challenge")]
@@ -215,7 +305,10 @@ pub async fn admin_challenge(id: i64) -> Result<AdminChallengeView, AppError> {
     let preview = services.settlement_preview(user.clone(), id).await?;
     let challenge = services.challenge_view(user.as_ref(), id).await?;
     let participants = services.store.stakes_of_challenge(id, None, 200).await?;
-    let job = services.store.job_of_challenge(id, services.now_ms()).await?;
+    let job = services
+        .store
+        .job_of_challenge(id, services.now_ms())
+        .await?;
     Ok(AdminChallengeView {
         challenge,
         preview,
@@ -226,24 +319,45 @@ pub async fn admin_challenge(id: i64) -> Result<AdminChallengeView, AppError> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "resolve_challenge")]
-pub async fn resolve_challenge(challenge_id: i64, result: String, notes: Option<String>) -> Result<crate::domain::model::PayoutJob, AppError> {
-    let job = ctx::services()?.resolve(ctx::caller().user, challenge_id, &result, notes.as_deref()).await?;
+pub async fn resolve_challenge(
+    challenge_id: i64,
+    result: String,
+    notes: Option<String>,
+) -> Result<crate::domain::model::PayoutJob, AppError> {
+    let job = ctx::services()?
+        .resolve(ctx::caller().user, challenge_id, &result, notes.as_deref())
+        .await?;
     leptos_axum::redirect(&format!("/admin/payouts/{}", job.id));
     Ok(job)
 }
 
 #[server(prefix = "/api/fn", endpoint = "cancel_challenge")]
-pub async fn cancel_challenge(challenge_id: i64, notes: Option<String>) -> Result<crate::domain::model::PayoutJob, AppError> {
-    let job = ctx::services()?.cancel_challenge(ctx::caller().user, challenge_id, notes.as_deref()).await?;
+pub async fn cancel_challenge(
+    challenge_id: i64,
+    notes: Option<String>,
+) -> Result<crate::domain::model::PayoutJob, AppError> {
+    let job = ctx::services()?
+        .cancel_challenge(ctx::caller().user, challenge_id, notes.as_deref())
+        .await?;
     leptos_axum::redirect(&format!("/admin/payouts/{}", job.id));
     Ok(job)
 }
 
 #[server(prefix = "/api/fn", endpoint = "payout_jobs")]
-pub async fn payout_jobs(status: Option<String>) -> Result<(Page<crate::domain::model::PayoutJob>, Vec<(crate::domain::model::JobStatus, i64)>), AppError> {
+pub async fn payout_jobs(
+    status: Option<String>,
+) -> Result<
+    (
+        Page<crate::domain::model::PayoutJob>,
+        Vec<(crate::domain::model::JobStatus, i64)>,
+    ),
+    AppError,
+> {
     let services = ctx::services()?;
     let user = ctx::caller().user;
-    let jobs = services.jobs(user.clone(), status.as_deref(), None, Some(100)).await?;
+    let jobs = services
+        .jobs(user.clone(), status.as_deref(), None, Some(100))
+        .await?;
     crate::service::auth::require_admin(user)?;
     let counts = services.store.job_count_by_status().await?;
     Ok((jobs, counts))
@@ -254,20 +368,35 @@ pub async fn payout_job(id: i64) -> Result<JobView, AppError> {
     let services = ctx::services()?;
     let user = ctx::caller().user;
     let job = services.job_view(user.clone(), id).await?;
-    let failed = services.job_entries(user.clone(), id, Some("failed"), None, Some(100)).await?;
+    let failed = services
+        .job_entries(user.clone(), id, Some("failed"), None, Some(100))
+        .await?;
     let (ledger_paid_entries, ledger_paid_coins) = services.job_paid_by_ledger(user, id).await?;
-    Ok(JobView { job, failed_entries: failed.items, ledger_paid_entries, ledger_paid_coins })
+    Ok(JobView {
+        job,
+        failed_entries: failed.items,
+        ledger_paid_entries,
+        ledger_paid_coins,
+    })
 }
 
 #[server(prefix = "/api/fn", endpoint = "job_action")]
-pub async fn job_action(job_id: i64, action: String) -> Result<crate::domain::model::PayoutJob, AppError> {
-    let action = crate::domain::model::JobAction::parse(&action).ok_or_else(|| AppError::validation("action", "Unknown action."))?;
-    ctx::services()?.job_control(ctx::caller().user, job_id, action).await
+pub async fn job_action(
+    job_id: i64,
+    action: String,
+) -> Result<crate::domain::model::PayoutJob, AppError> {
+    let action = crate::domain::model::JobAction::parse(&action)
+        .ok_or_else(|| AppError::validation("action", "Unknown action."))?;
+    ctx::services()?
+        .job_control(ctx::caller().user, job_id, action)
+        .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "retry_all_failed")]
 pub async fn retry_all_failed() -> Result<Vec<crate::domain::model::PayoutJob>, AppError> {
-    ctx::services()?.jobs_retry_all_failed(ctx::caller().user).await
+    ctx::services()?
+        .jobs_retry_all_failed(ctx::caller().user)
+        .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "unread_count")]
@@ -277,21 +406,37 @@ pub async fn unread_count() -> Result<i64, AppError> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "list_notifications")]
-pub async fn list_notifications(unread: Option<bool>) -> Result<Page<crate::domain::model::Notification>, AppError> {
+pub async fn list_notifications(
+    unread: Option<bool>,
+) -> Result<Page<crate::domain::model::Notification>, AppError> {
     let user = crate::service::auth::require_user(ctx::caller().user)?;
-    ctx::services()?.store.inbox(user.id, unread.unwrap_or(false), None, 100).await
+    ctx::services()?
+        .store
+        .inbox(user.id, unread.unwrap_or(false), None, 100)
+        .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "mark_read")]
 pub async fn mark_read(id: i64) -> Result<(), AppError> {
     let user = crate::service::auth::require_user(ctx::caller().user)?;
     let services = ctx::services()?;
-    services.store.inbox_mark_read(user.id, id, services.now_ms()).await
+    services
+        .store
+        .inbox_mark_read(user.id, id, services.now_ms())
+        .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "mark_all_read")]
 pub async fn mark_all_read() -> Result<u64, AppError> {
     let user = crate::service::auth::require_user(ctx::caller().user)?;
     let services = ctx::services()?;
-    services.store.inbox_mark_all_read(user.id, services.now_ms()).await
+    services
+        .store
+        .inbox_mark_all_read(user.id, services.now_ms())
+        .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "admin_analytics")]
+pub async fn admin_analytics() -> Result<crate::domain::model::Analytics, AppError> {
+    ctx::services()?.analytics(ctx::caller().user).await
 }

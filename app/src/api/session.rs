@@ -29,7 +29,11 @@ pub struct Caller {
 
 impl Caller {
     pub fn anonymous() -> Caller {
-        Caller { user: None, method: AuthMethod::None, token: None }
+        Caller {
+            user: None,
+            method: AuthMethod::None,
+            token: None,
+        }
     }
 }
 
@@ -57,7 +61,11 @@ pub fn session_token(headers: &HeaderMap) -> (Option<String>, AuthMethod) {
 
 /// Resolves the caller and enforces the same-origin rule for cookie-authenticated
 /// writes (SameSite=Lax alone still lets a same-site subdomain post).
-pub async fn resolve_caller(State(services): State<Services>, mut req: Request, next: Next) -> Response {
+pub async fn resolve_caller(
+    State(services): State<Services>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let (token, method) = session_token(req.headers());
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && method != AuthMethod::Bearer && !same_origin(req.headers()) {
@@ -65,13 +73,19 @@ pub async fn resolve_caller(State(services): State<Services>, mut req: Request, 
         // A write that carries a session cookie must prove it came from our pages;
         // one without a cookie may omit Origin (API clients), but not name another site.
         if method == AuthMethod::Cookie || has_origin {
-            return AppError::forbidden("Cross-origin request refused: send a same-origin Origin header.")
-                .into_response();
+            return AppError::forbidden(
+                "Cross-origin request refused: send a same-origin Origin header.",
+            )
+            .into_response();
         }
     }
     let caller = match token {
         Some(token) => match services.session_user(&token).await {
-            Ok(user) => Caller { user, method, token: Some(token) },
+            Ok(user) => Caller {
+                user,
+                method,
+                token: Some(token),
+            },
             Err(e) => return e.into_response(),
         },
         None => Caller::anonymous(),
@@ -97,7 +111,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<Caller>().cloned().unwrap_or_else(Caller::anonymous))
+        Ok(parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or_else(Caller::anonymous))
     }
 }
 
@@ -111,7 +129,9 @@ pub fn clear_session_cookie(secure: bool) -> String {
 
 fn cookie_header(value: &str, max_age_secs: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{secure}")
+    format!(
+        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{secure}"
+    )
 }
 
 /// The caller inside a server function or a page being rendered on the server.
@@ -129,9 +149,18 @@ mod tests {
     #[test]
     fn finds_the_token_in_a_bearer_header_or_the_cookie() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; gauntlet_session=tok123; b=2"));
-        assert_eq!(session_token(&h), (Some("tok123".into()), AuthMethod::Cookie));
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; gauntlet_session=tok123; b=2"),
+        );
+        assert_eq!(
+            session_token(&h),
+            (Some("tok123".into()), AuthMethod::Cookie)
+        );
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer abc"),
+        );
         assert_eq!(session_token(&h), (Some("abc".into()), AuthMethod::Bearer));
         assert_eq!(session_token(&HeaderMap::new()), (None, AuthMethod::None));
     }
@@ -141,18 +170,30 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
         assert!(!same_origin(&h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:3000"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:3000"),
+        );
         assert!(same_origin(&h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:3001"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:3001"),
+        );
         assert!(!same_origin(&h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("https://evil.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
         assert!(!same_origin(&h));
     }
 
     #[test]
     fn the_session_cookie_is_http_only_and_lax() {
         let c = session_cookie("tok", false);
-        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Path=/"), "{c}");
+        assert!(
+            c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Path=/"),
+            "{c}"
+        );
         assert!(!c.contains("Secure"));
         assert!(session_cookie("tok", true).contains("Secure"));
         assert!(clear_session_cookie(false).contains("Max-Age=0"));

@@ -50,7 +50,10 @@ pub fn username_error(username: &str) -> Option<String> {
             "Username must be {USERNAME_MIN_CHARS}–{USERNAME_MAX_CHARS} characters."
         ));
     }
-    if !username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+    if !username
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
         return Some("Username may use only a–z, 0–9 and _.".to_string());
     }
     None
@@ -59,16 +62,24 @@ pub fn username_error(username: &str) -> Option<String> {
 pub fn password_error(password: &str) -> Option<String> {
     let len = password.chars().count();
     if len < PASSWORD_MIN_CHARS {
-        return Some(format!("Password must be at least {PASSWORD_MIN_CHARS} characters."));
+        return Some(format!(
+            "Password must be at least {PASSWORD_MIN_CHARS} characters."
+        ));
     }
     if len > PASSWORD_MAX_CHARS {
-        return Some(format!("Password must be at most {PASSWORD_MAX_CHARS} characters."));
+        return Some(format!(
+            "Password must be at most {PASSWORD_MAX_CHARS} characters."
+        ));
     }
     None
 }
 
 impl Registration {
-    pub fn parse(username: &str, password: &str, display_name: Option<&str>) -> Result<Self, AppError> {
+    pub fn parse(
+        username: &str,
+        password: &str,
+        display_name: Option<&str>,
+    ) -> Result<Self, AppError> {
         let mut errors = FieldErrors::new();
         let username = username.trim();
         if let Some(e) = username_error(username) {
@@ -77,7 +88,10 @@ impl Registration {
         if let Some(e) = password_error(password) {
             errors.insert("password".into(), e);
         }
-        let display_name = display_name.map(str::trim).filter(|d| !d.is_empty()).unwrap_or(username);
+        let display_name = display_name
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .unwrap_or(username);
         if display_name.chars().count() > DISPLAY_NAME_MAX_CHARS {
             errors.insert(
                 "display_name".into(),
@@ -85,7 +99,10 @@ impl Registration {
             );
         }
         if display_name.chars().any(char::is_control) {
-            errors.insert("display_name".into(), "Display name may not contain control characters.".into());
+            errors.insert(
+                "display_name".into(),
+                "Display name may not contain control characters.".into(),
+            );
         }
         if !errors.is_empty() {
             return Err(AppError::Validation { errors });
@@ -107,7 +124,10 @@ mod tests {
         let r = Registration::parse("alice_01", "correct horse", None).unwrap();
         assert_eq!(r.display_name, "alice_01");
         let r = Registration::parse(" bob ", "12345678", Some("  Bob B. ")).unwrap();
-        assert_eq!((r.username.as_str(), r.display_name.as_str()), ("bob", "Bob B."));
+        assert_eq!(
+            (r.username.as_str(), r.display_name.as_str()),
+            ("bob", "Bob B.")
+        );
     }
 
     #[test]

@@ -144,7 +144,10 @@ impl ChallengeStatus {
     }
 
     pub fn accepts_evidence(self) -> bool {
-        matches!(self, ChallengeStatus::Active | ChallengeStatus::PendingAdmin)
+        matches!(
+            self,
+            ChallengeStatus::Active | ChallengeStatus::PendingAdmin
+        )
     }
 
     /// An admin may cancel (refund everyone) until a result is being paid out.
@@ -205,19 +208,28 @@ pub fn parse_amount(text: &str) -> Result<i64, String> {
         .parse()
         .map_err(|_| "Amount must be a whole number of coins.".to_string())?;
     if !(1..=MAX_STAKE_COINS).contains(&amount) {
-        return Err(format!("Amount must be between 1 and {MAX_STAKE_COINS} coins."));
+        return Err(format!(
+            "Amount must be between 1 and {MAX_STAKE_COINS} coins."
+        ));
     }
     Ok(amount)
 }
 
 impl NewChallenge {
-    pub fn parse(draft: &ChallengeDraft, tz_offset_min: i32, now_ms: i64) -> Result<Self, AppError> {
+    pub fn parse(
+        draft: &ChallengeDraft,
+        tz_offset_min: i32,
+        now_ms: i64,
+    ) -> Result<Self, AppError> {
         let mut errors = FieldErrors::new();
         let title = draft.title.trim();
         if title.is_empty() {
             errors.insert("title".into(), "Title is required.".into());
         } else if title.chars().count() > TITLE_MAX_CHARS {
-            errors.insert("title".into(), format!("Title must be at most {TITLE_MAX_CHARS} characters."));
+            errors.insert(
+                "title".into(),
+                format!("Title must be at most {TITLE_MAX_CHARS} characters."),
+            );
         }
         let description = draft.description.trim();
         if description.chars().count() > DESCRIPTION_MAX_CHARS {
@@ -230,18 +242,29 @@ impl NewChallenge {
         if category.is_none() {
             errors.insert("category".into(), "Choose a category.".into());
         }
-        let amount = parse_amount(&draft.amount).map_err(|e| errors.insert("amount".into(), e)).ok();
+        let amount = parse_amount(&draft.amount)
+            .map_err(|e| errors.insert("amount".into(), e))
+            .ok();
         let due_at_ms = match parse_due_at_ms(&draft.due_at, tz_offset_min) {
             None => {
-                errors.insert("due_at".into(), "Give the deadline as a date and time.".into());
+                errors.insert(
+                    "due_at".into(),
+                    "Give the deadline as a date and time.".into(),
+                );
                 None
             }
             Some(ms) if ms <= now_ms => {
-                errors.insert("due_at".into(), "The deadline must be in the future.".into());
+                errors.insert(
+                    "due_at".into(),
+                    "The deadline must be in the future.".into(),
+                );
                 None
             }
             Some(ms) if ms > now_ms + MAX_DUE_AHEAD_MS => {
-                errors.insert("due_at".into(), "The deadline must be at most one year ahead.".into());
+                errors.insert(
+                    "due_at".into(),
+                    "The deadline must be at most one year ahead.".into(),
+                );
                 None
             }
             Some(ms) => Some(ms),
@@ -256,11 +279,16 @@ impl NewChallenge {
             .map(str::trim)
             .filter(|u| !u.is_empty())
             .map(str::to_string);
-        if let Some(e) = challenged.as_deref().and_then(super::account::username_error) {
+        if let Some(e) = challenged
+            .as_deref()
+            .and_then(super::account::username_error)
+        {
             errors.insert("challenged_username".into(), e);
         }
         match (category, amount, due_at_ms, side) {
-            (Some(category), Some(amount_coins), Some(due_at_ms), Some(side)) if errors.is_empty() => {
+            (Some(category), Some(amount_coins), Some(due_at_ms), Some(side))
+                if errors.is_empty() =>
+            {
                 Ok(NewChallenge {
                     title: title.to_string(),
                     description: description.to_string(),
@@ -277,21 +305,33 @@ impl NewChallenge {
 }
 
 /// Evidence text and optional http(s) link; anything else (javascript:, data:) is refused.
-pub fn validate_evidence(text: &str, url: Option<&str>) -> Result<(String, Option<String>), AppError> {
+pub fn validate_evidence(
+    text: &str,
+    url: Option<&str>,
+) -> Result<(String, Option<String>), AppError> {
     let mut errors = FieldErrors::new();
     let text = text.trim();
     if text.is_empty() {
         errors.insert("text".into(), "Describe the evidence.".into());
     } else if text.chars().count() > EVIDENCE_TEXT_MAX_CHARS {
-        errors.insert("text".into(), format!("Evidence must be at most {EVIDENCE_TEXT_MAX_CHARS} characters."));
+        errors.insert(
+            "text".into(),
+            format!("Evidence must be at most {EVIDENCE_TEXT_MAX_CHARS} characters."),
+        );
     }
     let url = url.map(str::trim).filter(|u| !u.is_empty());
     if let Some(u) = url {
         let lower = u.to_ascii_lowercase();
         let scheme_ok = lower.starts_with("https://") || lower.starts_with("http://");
-        let has_host = u.split("://").nth(1).is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+        let has_host = u
+            .split("://")
+            .nth(1)
+            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
         if !scheme_ok || !has_host || u.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            errors.insert("url".into(), "The link must be an http:// or https:// address.".into());
+            errors.insert(
+                "url".into(),
+                "The link must be an http:// or https:// address.".into(),
+            );
         } else if u.len() > EVIDENCE_URL_MAX_CHARS {
             errors.insert("url".into(), "The link is too long.".into());
         }
@@ -336,7 +376,10 @@ mod tests {
     #[test]
     fn a_valid_draft_parses() {
         let c = NewChallenge::parse(&draft(), 0, NOW).unwrap();
-        assert_eq!((c.category, c.amount_coins, c.side), (Category::Fitness, 100, Side::Yes));
+        assert_eq!(
+            (c.category, c.amount_coins, c.side),
+            (Category::Fitness, 100, Side::Yes)
+        );
         assert_eq!(c.due_at_ms, NOW + MS_PER_HOUR);
     }
 
@@ -345,19 +388,39 @@ mod tests {
         let cases: Vec<(&str, Box<dyn Fn(&mut ChallengeDraft)>)> = vec![
             ("title", Box::new(|d| d.title = "  ".into())),
             ("title", Box::new(|d| d.title = "x".repeat(121))),
-            ("description", Box::new(|d| d.description = "x".repeat(5001))),
+            (
+                "description",
+                Box::new(|d| d.description = "x".repeat(5001)),
+            ),
             ("category", Box::new(|d| d.category = "cooking".into())),
             ("amount", Box::new(|d| d.amount = "0".into())),
             ("amount", Box::new(|d| d.amount = "1000001".into())),
             ("amount", Box::new(|d| d.amount = "-5".into())),
             ("amount", Box::new(|d| d.amount = "1.5".into())),
-            ("amount", Box::new(|d| d.amount = "99999999999999999999".into())),
-            ("due_at", Box::new(|d| d.due_at = crate::domain::time::rfc3339(NOW - 1))),
-            ("due_at", Box::new(|d| d.due_at = crate::domain::time::rfc3339(NOW))),
-            ("due_at", Box::new(|d| d.due_at = crate::domain::time::rfc3339(NOW + MAX_DUE_AHEAD_MS + 1000))),
+            (
+                "amount",
+                Box::new(|d| d.amount = "99999999999999999999".into()),
+            ),
+            (
+                "due_at",
+                Box::new(|d| d.due_at = crate::domain::time::rfc3339(NOW - 1)),
+            ),
+            (
+                "due_at",
+                Box::new(|d| d.due_at = crate::domain::time::rfc3339(NOW)),
+            ),
+            (
+                "due_at",
+                Box::new(|d| {
+                    d.due_at = crate::domain::time::rfc3339(NOW + MAX_DUE_AHEAD_MS + 1000)
+                }),
+            ),
             ("due_at", Box::new(|d| d.due_at = "next week".into())),
             ("side", Box::new(|d| d.side = "maybe".into())),
-            ("challenged_username", Box::new(|d| d.challenged_username = Some("Bad Name".into()))),
+            (
+                "challenged_username",
+                Box::new(|d| d.challenged_username = Some("Bad Name".into())),
+            ),
         ];
         for (field, mutate) in cases {
             let mut d = draft();
@@ -414,11 +477,22 @@ mod tests {
         assert!(validate_evidence("ran it", Some("https://strava.com/a/1")).is_ok());
         assert!(validate_evidence("ran it", Some("http://x.org")).is_ok());
         assert_eq!(validate_evidence("ran it", Some("  ")).unwrap().1, None);
-        for bad in ["javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,x", "https://", "ftp://x", "https:///x", "https://a b"] {
+        for bad in [
+            "javascript:alert(1)",
+            "JAVASCRIPT:alert(1)",
+            "data:text/html,x",
+            "https://",
+            "ftp://x",
+            "https:///x",
+            "https://a b",
+        ] {
             let e = validate_evidence("ran it", Some(bad)).unwrap_err();
             assert!(e.field("url").is_some(), "{bad} accepted");
         }
-        assert!(validate_evidence(" ", None).unwrap_err().field("text").is_some());
+        assert!(validate_evidence(" ", None)
+            .unwrap_err()
+            .field("text")
+            .is_some());
         assert!(validate_evidence(&"x".repeat(2001), None).is_err());
     }
 

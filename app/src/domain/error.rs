@@ -30,8 +30,13 @@ pub enum AppError {
     Conflict { detail: String },
     #[error("The request body is larger than 64 KiB.")]
     PayloadTooLarge,
-    #[error("Insufficient funds: this needs {needed_coins} coins, the wallet holds {available_coins}.")]
-    InsufficientFunds { needed_coins: i64, available_coins: i64 },
+    #[error(
+        "Insufficient funds: this needs {needed_coins} coins, the wallet holds {available_coins}."
+    )]
+    InsufficientFunds {
+        needed_coins: i64,
+        available_coins: i64,
+    },
     #[error("This wallet is frozen; an admin must unfreeze it first.")]
     WalletFrozen,
     #[error("Too many attempts; try again in {retry_after_secs} s.")]
@@ -62,15 +67,21 @@ impl AppError {
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        AppError::Forbidden { detail: detail.into() }
+        AppError::Forbidden {
+            detail: detail.into(),
+        }
     }
 
     pub fn invalid_state(detail: impl Into<String>) -> Self {
-        AppError::InvalidState { detail: detail.into() }
+        AppError::InvalidState {
+            detail: detail.into(),
+        }
     }
 
     pub fn internal(detail: impl Into<String>) -> Self {
-        AppError::Internal { detail: detail.into() }
+        AppError::Internal {
+            detail: detail.into(),
+        }
     }
 
     /// The stable machine-readable word of API.md.
@@ -100,7 +111,9 @@ impl AppError {
             AppError::Unauthorized | AppError::InvalidCredentials => 401,
             AppError::Forbidden { .. } => 403,
             AppError::NotFound { .. } => 404,
-            AppError::InvalidState { .. } | AppError::AlreadyJoined | AppError::Conflict { .. } => 409,
+            AppError::InvalidState { .. } | AppError::AlreadyJoined | AppError::Conflict { .. } => {
+                409
+            }
             AppError::PayloadTooLarge => 413,
             AppError::Validation { .. }
             | AppError::InsufficientFunds { .. }
@@ -143,7 +156,9 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
         match value {
             E::Args(detail) | E::MissingArg(detail) => AppError::BadRequest { detail },
             E::Request(_) => AppError::Unavailable,
-            other => AppError::Internal { detail: other.to_string() },
+            other => AppError::Internal {
+                detail: other.to_string(),
+            },
         }
     }
 }
@@ -157,7 +172,10 @@ mod tests {
         assert_eq!(AppError::AlreadyJoined.status(), 409);
         assert_eq!(AppError::AlreadyJoined.code(), "already_joined");
         assert_eq!(AppError::WalletFrozen.status(), 422);
-        let e = AppError::InsufficientFunds { needed_coins: 5, available_coins: 1 };
+        let e = AppError::InsufficientFunds {
+            needed_coins: 5,
+            available_coins: 1,
+        };
         assert_eq!((e.status(), e.code()), (422, "insufficient_funds"));
         assert_eq!(AppError::Unavailable.status(), 503);
     }

@@ -48,9 +48,15 @@ impl TxKind {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [TxKind::Credit, TxKind::Stake, TxKind::Refund, TxKind::Payout, TxKind::Fee]
-            .into_iter()
-            .find(|k| k.as_str() == text)
+        [
+            TxKind::Credit,
+            TxKind::Stake,
+            TxKind::Refund,
+            TxKind::Payout,
+            TxKind::Fee,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
     }
 }
 
@@ -159,7 +165,9 @@ impl JobKind {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [JobKind::Payout, JobKind::Refund].into_iter().find(|k| k.as_str() == text)
+        [JobKind::Payout, JobKind::Refund]
+            .into_iter()
+            .find(|k| k.as_str() == text)
     }
 }
 
@@ -229,7 +237,10 @@ impl JobAction {
             JobAction::Pause => matches!(status, JobStatus::Queued | JobStatus::Running),
             JobAction::Resume => status == JobStatus::Paused,
             JobAction::Retry => status == JobStatus::Failed,
-            JobAction::Cancel => matches!(status, JobStatus::Queued | JobStatus::Running | JobStatus::Paused | JobStatus::Failed),
+            JobAction::Cancel => matches!(
+                status,
+                JobStatus::Queued | JobStatus::Running | JobStatus::Paused | JobStatus::Failed
+            ),
         }
     }
 }
@@ -285,7 +296,9 @@ impl EntryStatus {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [EntryStatus::Pending, EntryStatus::Paid, EntryStatus::Failed].into_iter().find(|k| k.as_str() == text)
+        [EntryStatus::Pending, EntryStatus::Paid, EntryStatus::Failed]
+            .into_iter()
+            .find(|k| k.as_str() == text)
     }
 }
 
@@ -357,6 +370,31 @@ pub struct LedgerCheck {
     pub negative_accounts: i64,
 }
 
+/// Payout analytics for the admin dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct Analytics {
+    /// Coins paid to winners (refunds excluded).
+    pub paid_total: i64,
+    pub fees_total: i64,
+    pub jobs_by_status: std::collections::BTreeMap<String, i64>,
+    pub winners_paid: i64,
+    /// The last 30 days, oldest first, days without payouts included.
+    pub payouts_per_day: Vec<DayTotals>,
+    /// Entries settled per second of running time, over completed jobs.
+    pub throughput_per_sec: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct DayTotals {
+    /// `YYYY-MM-DD` (UTC).
+    pub day: String,
+    pub paid: i64,
+    pub fees: i64,
+    pub winners: i64,
+}
+
 /// A page of a list: `{"items": [...], "next_cursor": "..." | null}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Page<T> {
@@ -366,7 +404,10 @@ pub struct Page<T> {
 
 impl<T> Default for Page<T> {
     fn default() -> Self {
-        Page { items: Vec::new(), next_cursor: None }
+        Page {
+            items: Vec::new(),
+            next_cursor: None,
+        }
     }
 }
 
@@ -375,7 +416,9 @@ pub const MAX_PAGE_LIMIT: i64 = 500;
 
 /// `?limit=` clamped to the contract's bounds.
 pub fn page_limit(requested: Option<i64>) -> i64 {
-    requested.unwrap_or(DEFAULT_PAGE_LIMIT).clamp(1, MAX_PAGE_LIMIT)
+    requested
+        .unwrap_or(DEFAULT_PAGE_LIMIT)
+        .clamp(1, MAX_PAGE_LIMIT)
 }
 
 /// Cursors are the last id seen, opaque to clients ("c" + id keeps them from being
@@ -392,7 +435,9 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, super::AppErro
             .and_then(|n| n.parse::<i64>().ok())
             .filter(|n| *n > 0)
             .map(Some)
-            .ok_or_else(|| super::AppError::validation("cursor", "The cursor is not one this server issued.")),
+            .ok_or_else(|| {
+                super::AppError::validation("cursor", "The cursor is not one this server issued.")
+            }),
     }
 }
 
@@ -419,9 +464,15 @@ mod tests {
 
     #[test]
     fn enums_serialise_as_the_contract_spells_them() {
-        assert_eq!(serde_json::to_string(&JobStatus::Running).unwrap(), "\"running\"");
+        assert_eq!(
+            serde_json::to_string(&JobStatus::Running).unwrap(),
+            "\"running\""
+        );
         assert_eq!(serde_json::to_string(&Priority::High).unwrap(), "\"high\"");
-        assert_eq!(serde_json::to_string(&TxKind::Payout).unwrap(), "\"payout\"");
+        assert_eq!(
+            serde_json::to_string(&TxKind::Payout).unwrap(),
+            "\"payout\""
+        );
         for s in JobStatus::ALL {
             assert_eq!(JobStatus::parse(s.as_str()), Some(s));
         }

@@ -86,7 +86,10 @@ mod tests {
         let s = settle(Outcome::Yes, 100, 3, 500);
         assert_eq!(s.amount_per_entry_coins, 190);
         assert_eq!(s.fee_per_entry_coins, 10);
-        assert_eq!((s.entries, s.pot_coins, s.paid_coins, s.fee_coins), (3, 600, 570, 30));
+        assert_eq!(
+            (s.entries, s.pot_coins, s.paid_coins, s.fee_coins),
+            (3, 600, 570, 30)
+        );
         assert!(s.balances());
         // floor: a pot of 2 at 5% has no fee at all
         assert_eq!(settle(Outcome::No, 1, 1, 500).fee_coins, 0);
@@ -96,7 +99,15 @@ mod tests {
     #[test]
     fn a_draw_refunds_both_sides_in_full() {
         let s = settle(Outcome::Draw, 50, 4, 500);
-        assert_eq!((s.entries, s.amount_per_entry_coins, s.fee_coins, s.paid_coins), (8, 50, 0, 400));
+        assert_eq!(
+            (
+                s.entries,
+                s.amount_per_entry_coins,
+                s.fee_coins,
+                s.paid_coins
+            ),
+            (8, 50, 0, 400)
+        );
         assert!(s.balances());
     }
 

@@ -17,13 +17,20 @@ pub fn rfc3339(ms: i64) -> String {
 }
 
 pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
-    DateTime::parse_from_rfc3339(text.trim()).ok().map(|t| t.timestamp_millis())
+    DateTime::parse_from_rfc3339(text.trim())
+        .ok()
+        .map(|t| t.timestamp_millis())
 }
 
 /// "in 9 min 12 s", "in 2 d 3 h", "5 min ago": the two largest units, as people read them.
 pub fn relative(remaining_ms: i64) -> String {
     let abs_secs = remaining_ms.unsigned_abs() / 1000;
-    let (d, h, m, s) = (abs_secs / 86_400, abs_secs / 3600 % 24, abs_secs / 60 % 60, abs_secs % 60);
+    let (d, h, m, s) = (
+        abs_secs / 86_400,
+        abs_secs / 3600 % 24,
+        abs_secs / 60 % 60,
+        abs_secs % 60,
+    );
     let text = if d > 0 {
         format!("{d} d {h} h")
     } else if h > 0 {

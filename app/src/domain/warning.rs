@@ -38,7 +38,11 @@ impl WarningSchedule {
     pub fn parse(text: &str) -> Result<Self, String> {
         let secs: Vec<i64> = text
             .split(',')
-            .map(|p| p.trim().parse::<i64>().map_err(|_| format!("`{p}` is not a number of seconds")))
+            .map(|p| {
+                p.trim()
+                    .parse::<i64>()
+                    .map_err(|_| format!("`{p}` is not a number of seconds"))
+            })
             .collect::<Result<_, _>>()?;
         match secs.as_slice() {
             [a, b] if *a > 0 && *b > 0 && a != b => Ok(WarningSchedule {
@@ -83,7 +87,10 @@ impl WarningSchedule {
 
 impl Default for WarningSchedule {
     fn default() -> Self {
-        WarningSchedule { normal_offset_ms: 3_600_000, urgent_offset_ms: 600_000 }
+        WarningSchedule {
+            normal_offset_ms: 3_600_000,
+            urgent_offset_ms: 600_000,
+        }
     }
 }
 
@@ -104,8 +111,14 @@ mod tests {
 
     #[test]
     fn parses_the_offsets() {
-        assert_eq!(WarningSchedule::parse("3600,600").unwrap(), WarningSchedule::default());
-        assert_eq!(WarningSchedule::parse(" 600 , 3600 ").unwrap(), WarningSchedule::default());
+        assert_eq!(
+            WarningSchedule::parse("3600,600").unwrap(),
+            WarningSchedule::default()
+        );
+        assert_eq!(
+            WarningSchedule::parse(" 600 , 3600 ").unwrap(),
+            WarningSchedule::default()
+        );
         for bad in ["", "3600", "a,b", "0,600", "600,600", "1,2,3"] {
             assert!(WarningSchedule::parse(bad).is_err(), "{bad}");
         }
@@ -116,10 +129,19 @@ mod tests {
         let s = WarningSchedule::default();
         let due = 1000 * MIN;
         assert_eq!(s.due_warning(due, due - 61 * MIN), None);
-        assert_eq!(s.due_warning(due, due - 60 * MIN), Some(WarningKind::Deadline1h));
-        assert_eq!(s.due_warning(due, due - 11 * MIN), Some(WarningKind::Deadline1h));
+        assert_eq!(
+            s.due_warning(due, due - 60 * MIN),
+            Some(WarningKind::Deadline1h)
+        );
+        assert_eq!(
+            s.due_warning(due, due - 11 * MIN),
+            Some(WarningKind::Deadline1h)
+        );
         // joined 8 minutes before: only the 10-minute warning
-        assert_eq!(s.due_warning(due, due - 8 * MIN), Some(WarningKind::Deadline10m));
+        assert_eq!(
+            s.due_warning(due, due - 8 * MIN),
+            Some(WarningKind::Deadline10m)
+        );
         assert_eq!(s.due_warning(due, due), None);
     }
 

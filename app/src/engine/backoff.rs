@@ -21,7 +21,9 @@ impl Backoff {
 
     /// The wait before the next attempt: random in [0, min(cap, base·2^failures)].
     pub fn next_delay(&mut self) -> Duration {
-        let ceiling = BASE_MS.saturating_mul(1u64 << self.failures.min(16)).min(CAP_MS);
+        let ceiling = BASE_MS
+            .saturating_mul(1u64 << self.failures.min(16))
+            .min(CAP_MS);
         self.failures = self.failures.saturating_add(1);
         Duration::from_millis(rand::random_range(ceiling / 2..=ceiling))
     }

@@ -11,7 +11,11 @@ pub trait Clock: Send + Sync + 'static {
 
     /// Resolves at `at_ms` on this clock, or earlier when `wake` is notified.
     /// Returns true if it woke because the time came.
-    fn sleep_until<'a>(&'a self, at_ms: i64, wake: &'a Notify) -> futures::future::BoxFuture<'a, bool>;
+    fn sleep_until<'a>(
+        &'a self,
+        at_ms: i64,
+        wake: &'a Notify,
+    ) -> futures::future::BoxFuture<'a, bool>;
 }
 
 pub type SharedClock = Arc<dyn Clock>;
@@ -24,7 +28,11 @@ impl Clock for SystemClock {
         chrono::Utc::now().timestamp_millis()
     }
 
-    fn sleep_until<'a>(&'a self, at_ms: i64, wake: &'a Notify) -> futures::future::BoxFuture<'a, bool> {
+    fn sleep_until<'a>(
+        &'a self,
+        at_ms: i64,
+        wake: &'a Notify,
+    ) -> futures::future::BoxFuture<'a, bool> {
         Box::pin(async move {
             let wait_ms = (at_ms - self.now_ms()).max(0) as u64;
             tokio::select! {
@@ -44,7 +52,10 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new(start_ms: i64) -> Arc<ManualClock> {
-        Arc::new(ManualClock { now_ms: AtomicI64::new(start_ms), moved: Notify::new() })
+        Arc::new(ManualClock {
+            now_ms: AtomicI64::new(start_ms),
+            moved: Notify::new(),
+        })
     }
 
     pub fn set_ms(&self, now_ms: i64) {
@@ -63,7 +74,11 @@ impl Clock for ManualClock {
         self.now_ms.load(Ordering::SeqCst)
     }
 
-    fn sleep_until<'a>(&'a self, at_ms: i64, wake: &'a Notify) -> futures::future::BoxFuture<'a, bool> {
+    fn sleep_until<'a>(
+        &'a self,
+        at_ms: i64,
+        wake: &'a Notify,
+    ) -> futures::future::BoxFuture<'a, bool> {
         Box::pin(async move {
             loop {
                 let moved = self.moved.notified();

@@ -13,7 +13,10 @@ const BUS_CAPACITY: usize = 4096;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveEvent {
     /// For one user: a new inbox row.
-    Notification { user_id: i64, notification: Notification },
+    Notification {
+        user_id: i64,
+        notification: Notification,
+    },
     /// For admins: a payout job changed.
     Job { job: PayoutJob },
     /// For admins: a challenge changed status.
@@ -27,7 +30,9 @@ pub struct EventBus {
 
 impl Default for EventBus {
     fn default() -> Self {
-        EventBus { sender: broadcast::channel(BUS_CAPACITY).0 }
+        EventBus {
+            sender: broadcast::channel(BUS_CAPACITY).0,
+        }
     }
 }
 
@@ -44,7 +49,10 @@ impl EventBus {
     /// The scheduler locked challenges: admins' Awaiting tabs should refresh.
     pub fn challenges_locked(&self, count: usize) {
         if count > 0 {
-            self.publish(LiveEvent::Challenge { challenge_id: 0, status: "pending_admin".into() });
+            self.publish(LiveEvent::Challenge {
+                challenge_id: 0,
+                status: "pending_admin".into(),
+            });
         }
     }
 }

@@ -55,7 +55,10 @@ impl FanOut {
                     backoff.reset();
                     let full = rows.len() as i64 >= READ_LIMIT;
                     for (user_id, notification) in rows {
-                        self.rt.events.publish(LiveEvent::Notification { user_id, notification });
+                        self.rt.events.publish(LiveEvent::Notification {
+                            user_id,
+                            notification,
+                        });
                     }
                     mark = next;
                     if full {

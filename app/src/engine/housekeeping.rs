@@ -22,7 +22,12 @@ impl Housekeeping {
                 _ = shutdown.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            match self.runtime.store.sessions_delete_expired(self.runtime.now_ms()).await {
+            match self
+                .runtime
+                .store
+                .sessions_delete_expired(self.runtime.now_ms())
+                .await
+            {
                 Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "removing expired sessions failed"),

@@ -26,6 +26,8 @@ pub struct Runtime {
     pub config: Arc<Config>,
     pub wakers: Arc<wake::Wakers>,
     pub events: Arc<events::EventBus>,
+    /// On SQLite, one payout batch at a time across this instance's workers.
+    pub payout_turns: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl Runtime {

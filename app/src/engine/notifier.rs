@@ -28,6 +28,12 @@ impl Notifier {
                 return;
             }
             let wake_at = match self.pass().await {
+                Ok(Some(next)) if next <= self.rt.now_ms() => {
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(std::time::Duration::from_millis(20)) => continue,
+                    }
+                }
                 Ok(next) => {
                     backoff.reset();
                     let now = self.rt.now_ms();
@@ -55,7 +61,12 @@ impl Notifier {
             let warned = self
                 .rt
                 .store
-                .warnings_send_due(&cfg.warning_offsets_secs, cfg.notify_cooldown_secs * 1000, now, WARN_BATCH)
+                .warnings_send_due(
+                    &cfg.warning_offsets_secs,
+                    cfg.notify_cooldown_secs * 1000,
+                    now,
+                    WARN_BATCH,
+                )
                 .await?;
             for w in warned.iter().filter(|w| w.sent > 0) {
                 let lag_secs = (now - w.due_ms).max(0) as f64 / 1000.0;
@@ -69,7 +80,6 @@ impl Notifier {
                 break;
             }
         }
-        let next = self.rt.store.next_warning_at_ms().await?;
-        Ok(next.map(|n| n.max(self.rt.now_ms() + 20)))
+        self.rt.store.next_warning_at_ms().await
     }
 }

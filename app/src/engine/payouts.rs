@@ -28,7 +28,10 @@ pub struct PayoutWorker {
 
 impl PayoutWorker {
     pub fn new(rt: Runtime) -> PayoutWorker {
-        PayoutWorker { rt, last_progress: None }
+        PayoutWorker {
+            rt,
+            last_progress: None,
+        }
     }
 
     pub async fn run(mut self, shutdown: CancellationToken) {
@@ -65,34 +68,75 @@ impl PayoutWorker {
     /// Claims and settles one batch (or tells one batch of participants how their
     /// challenge ended). Returns false when there was nothing to do.
     pub async fn step(&mut self) -> Result<bool, AppError> {
+        // SQLite commits one write transaction at a time: a second worker could only
+        // queue behind the first, so on SQLite the workers take turns, a batch each.
+        let _turn = match &self.rt.payout_turns {
+            Some(turns) => Some(
+                turns
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| AppError::Unavailable)?,
+            ),
+            None => None,
+        };
         let cfg = &self.rt.config;
         let claim = self
             .rt
             .store
-            .payout_claim_batch(cfg.payout_batch_size, cfg.payout_lease_secs * 1000, self.rt.now_ms())
+            .payout_claim_batch(
+                cfg.payout_batch_size,
+                cfg.payout_lease_secs * 1000,
+                self.rt.now_ms(),
+            )
             .await?;
         let Some(claim) = claim else {
-            return self.rt.store.payout_notify_next(NOTIFY_BATCH, self.rt.now_ms()).await;
+            return self
+                .rt
+                .store
+                .payout_notify_next(NOTIFY_BATCH, self.rt.now_ms())
+                .await;
         };
-        let span = tracing::info_span!("payout_batch", job_id = claim.job_id, batch_id = claim.batch_id);
+        let span = tracing::info_span!(
+            "payout_batch",
+            job_id = claim.job_id,
+            batch_id = claim.batch_id
+        );
         let _enter = span.enter();
         match self.settle(&claim).await? {
-            Settled::Done { paid, failed, planned } => {
-                metrics::counter!("gauntlet_payout_entries_total", "status" => "paid").increment(paid as u64);
-                metrics::counter!("gauntlet_payout_entries_total", "status" => "failed").increment(failed as u64);
+            Settled::Done {
+                paid,
+                failed,
+                planned,
+            } => {
+                metrics::counter!("gauntlet_payout_entries_total", "status" => "paid")
+                    .increment(paid as u64);
+                metrics::counter!("gauntlet_payout_entries_total", "status" => "failed")
+                    .increment(failed as u64);
                 if failed > 0 {
                     tracing::warn!(paid, failed, "batch settled with failed entries");
                 }
                 let finished = if planned {
-                    self.rt.store.payout_complete_if_settled(claim.job_id, self.rt.now_ms()).await?
+                    self.rt
+                        .store
+                        .payout_complete_if_settled(claim.job_id, self.rt.now_ms())
+                        .await?
                 } else {
                     None
                 };
                 if let Some(f) = &finished {
-                    tracing::info!(status = f.status.as_str(), escrow_left = f.escrow_left, "payout job ended");
-                    self.rt.events.publish(LiveEvent::Challenge { challenge_id: f.challenge_id, status: "settled".into() });
+                    tracing::info!(
+                        status = f.status.as_str(),
+                        escrow_left = f.escrow_left,
+                        "payout job ended"
+                    );
+                    self.rt.events.publish(LiveEvent::Challenge {
+                        challenge_id: f.challenge_id,
+                        status: "settled".into(),
+                    });
                 }
-                self.publish_progress(claim.job_id, finished.is_some()).await;
+                self.publish_progress(claim.job_id, finished.is_some())
+                    .await;
             }
             Settled::LeaseLost => tracing::warn!("lease lost: another worker settles this batch"),
         }
@@ -105,7 +149,12 @@ impl PayoutWorker {
         let mut backoff = Backoff::new();
         let mut attempt = 1;
         loop {
-            match self.rt.store.payout_settle_batch(claim, self.rt.now_ms()).await {
+            match self
+                .rt
+                .store
+                .payout_settle_batch(claim, self.rt.now_ms())
+                .await
+            {
                 Ok(s) => return Ok(s),
                 Err(e) if attempt < SETTLE_ATTEMPTS => {
                     let delay = backoff.next_delay();
@@ -119,7 +168,9 @@ impl PayoutWorker {
     }
 
     async fn publish_progress(&mut self, job_id: i64, force: bool) {
-        let due = self.last_progress.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY);
+        let due = self
+            .last_progress
+            .is_none_or(|t| t.elapsed() >= PROGRESS_EVERY);
         if !(force || due) {
             return;
         }
@@ -131,7 +182,10 @@ impl PayoutWorker {
 
     async fn finish_settled_jobs(&self) -> Result<(), AppError> {
         for job_id in self.rt.store.payout_jobs_awaiting_completion().await? {
-            self.rt.store.payout_complete_if_settled(job_id, self.rt.now_ms()).await?;
+            self.rt
+                .store
+                .payout_complete_if_settled(job_id, self.rt.now_ms())
+                .await?;
         }
         Ok(())
     }

@@ -12,6 +12,8 @@ pub const LOCK_BATCH: i64 = 500;
 /// Even with nothing due, look again this often: another instance may have created
 /// a nearer deadline without being able to wake us.
 const IDLE_RECHECK_MS: i64 = 30_000;
+/// A due challenge another transaction holds is retried after this pause.
+const RETRY_HELD: std::time::Duration = std::time::Duration::from_millis(20);
 
 pub struct Scheduler {
     runtime: Runtime,
@@ -29,6 +31,14 @@ impl Scheduler {
                 return;
             }
             let wake_at = match self.pass().await {
+                Ok(Some(due)) if due <= self.runtime.now_ms() => {
+                    // still due: held by a join or another instance this instant; look
+                    // again after a real pause, whatever the clock says
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(RETRY_HELD) => continue,
+                    }
+                }
                 Ok(next_due) => {
                     backoff.reset();
                     let now = self.runtime.now_ms();
@@ -52,7 +62,11 @@ impl Scheduler {
     pub async fn pass(&self) -> Result<Option<i64>, crate::domain::AppError> {
         loop {
             let now = self.runtime.now_ms();
-            let locked = self.runtime.store.challenges_lock_if_due(now, LOCK_BATCH).await?;
+            let locked = self
+                .runtime
+                .store
+                .challenges_lock_if_due(now, LOCK_BATCH)
+                .await?;
             for l in &locked {
                 let lag_secs = (now - l.due_at_ms).max(0) as f64 / 1000.0;
                 metrics::histogram!("gauntlet_scheduler_lag_seconds").record(lag_secs);
@@ -65,9 +79,6 @@ impl Scheduler {
                 break;
             }
         }
-        let next = self.runtime.store.next_open_due_at_ms().await?;
-        // A due challenge still open here is held by a join or another instance:
-        // look again shortly rather than spin.
-        Ok(next.map(|due| due.max(self.runtime.now_ms() + 50)))
+        self.runtime.store.next_open_due_at_ms().await
     }
 }

@@ -21,28 +21,56 @@ impl Services {
         let admin = require_admin(actor)?;
         let mut errors = crate::domain::FieldErrors::new();
         if !(1..=MAX_CREDIT_COINS).contains(&amount_coins) {
-            errors.insert("amount".into(), format!("Amount must be between 1 and {MAX_CREDIT_COINS} coins."));
+            errors.insert(
+                "amount".into(),
+                format!("Amount must be between 1 and {MAX_CREDIT_COINS} coins."),
+            );
         }
         let memo = memo.map(str::trim).filter(|m| !m.is_empty());
-        if memo.is_some_and(|m| m.chars().count() > MEMO_MAX_CHARS || m.chars().any(char::is_control)) {
-            errors.insert("memo".into(), format!("Memo must be at most {MEMO_MAX_CHARS} printable characters."));
+        if memo
+            .is_some_and(|m| m.chars().count() > MEMO_MAX_CHARS || m.chars().any(char::is_control))
+        {
+            errors.insert(
+                "memo".into(),
+                format!("Memo must be at most {MEMO_MAX_CHARS} printable characters."),
+            );
         }
         if !errors.is_empty() {
             return Err(AppError::Validation { errors });
         }
-        self.store.wallet_credit_from_issuance(admin.id, user_id, amount_coins, memo, self.now_ms()).await
+        self.store
+            .wallet_credit_from_issuance(admin.id, user_id, amount_coins, memo, self.now_ms())
+            .await
     }
 
     /// Freezes or unfreezes; doing it twice is a 409 that changes nothing.
-    pub async fn admin_set_frozen(&self, actor: Option<User>, user_id: i64, frozen: bool) -> Result<User, AppError> {
+    pub async fn admin_set_frozen(
+        &self,
+        actor: Option<User>,
+        user_id: i64,
+        frozen: bool,
+    ) -> Result<User, AppError> {
         let admin = require_admin(actor)?;
         if self.store.user_by_id(user_id).await?.is_none() {
             return Err(AppError::not_found("User"));
         }
-        match self.store.wallet_set_frozen_if_changed(admin.id, user_id, frozen, self.now_ms()).await? {
-            FreezeChange::Changed => self.store.user_by_id(user_id).await?.ok_or_else(|| AppError::not_found("User")),
+        match self
+            .store
+            .wallet_set_frozen_if_changed(admin.id, user_id, frozen, self.now_ms())
+            .await?
+        {
+            FreezeChange::Changed => self
+                .store
+                .user_by_id(user_id)
+                .await?
+                .ok_or_else(|| AppError::not_found("User")),
             FreezeChange::Unchanged => Err(AppError::Conflict {
-                detail: if frozen { "The wallet is already frozen." } else { "The wallet is not frozen." }.into(),
+                detail: if frozen {
+                    "The wallet is already frozen."
+                } else {
+                    "The wallet is not frozen."
+                }
+                .into(),
             }),
         }
     }
@@ -58,9 +86,14 @@ impl Services {
         let after = crate::domain::model::decode_cursor(cursor)?;
         let query = query.map(str::trim).unwrap_or_default();
         if query.chars().count() > 64 {
-            return Err(AppError::validation("q", "Search for at most 64 characters."));
+            return Err(AppError::validation(
+                "q",
+                "Search for at most 64 characters.",
+            ));
         }
-        self.store.users_search(query, after, page_limit(limit)).await
+        self.store
+            .users_search(query, after, page_limit(limit))
+            .await
     }
 
     pub async fn admin_audit(

@@ -5,7 +5,9 @@ use crate::domain::account::{Registration, Role};
 use crate::domain::model::User;
 use crate::domain::time::MS_PER_DAY;
 use crate::domain::AppError;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use base64::Engine;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -35,15 +37,23 @@ impl LoginLimiter {
 
     fn check(&self, username: &str, address: Option<IpAddr>) -> Result<(), AppError> {
         use governor::clock::{Clock, DefaultClock};
-        if self.per_account.len() > LIMITER_KEYS_BEFORE_PRUNE || self.per_address.len() > LIMITER_KEYS_BEFORE_PRUNE {
+        if self.per_account.len() > LIMITER_KEYS_BEFORE_PRUNE
+            || self.per_address.len() > LIMITER_KEYS_BEFORE_PRUNE
+        {
             self.prune();
         }
         let now = DefaultClock::default().now();
-        let limited = |wait: std::time::Duration| AppError::RateLimited { retry_after_secs: wait.as_secs().max(1) };
+        let limited = |wait: std::time::Duration| AppError::RateLimited {
+            retry_after_secs: wait.as_secs().max(1),
+        };
         if let Some(ip) = address {
-            self.per_address.check_key(&ip).map_err(|n| limited(n.wait_time_from(now)))?;
+            self.per_address
+                .check_key(&ip)
+                .map_err(|n| limited(n.wait_time_from(now)))?;
         }
-        self.per_account.check_key(&username.to_string()).map_err(|n| limited(n.wait_time_from(now)))?;
+        self.per_account
+            .check_key(&username.to_string())
+            .map_err(|n| limited(n.wait_time_from(now)))?;
         Ok(())
     }
 
@@ -81,7 +91,11 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -101,7 +115,9 @@ impl Services {
     ) -> Result<User, AppError> {
         let reg = Registration::parse(username, password, display_name)?;
         let hash = hash_password(reg.password.clone()).await?;
-        self.store.user_create(&reg, &hash, Role::Participant, self.now_ms()).await
+        self.store
+            .user_create(&reg, &hash, Role::Participant, self.now_ms())
+            .await
     }
 
     /// Checks the password and opens a session; returns the user and the new token.
@@ -138,7 +154,9 @@ impl Services {
         };
         let (token, hash) = new_session_token();
         let now = self.now_ms();
-        self.store.session_create(&hash, user.id, now, now + SESSION_TTL_MS).await?;
+        self.store
+            .session_create(&hash, user.id, now, now + SESSION_TTL_MS)
+            .await?;
         Ok((user, token))
     }
 
@@ -151,7 +169,9 @@ impl Services {
         if token.is_empty() || token.len() > 128 {
             return Ok(None);
         }
-        self.store.session_user(&token_hash(token), self.now_ms()).await
+        self.store
+            .session_user(&token_hash(token), self.now_ms())
+            .await
     }
 
     /// Creates the configured admin, resets its password, or — on a first start with
@@ -164,11 +184,15 @@ impl Services {
                 let hash = hash_password(reg.password.clone()).await?;
                 match self.store.user_by_username(&reg.username).await? {
                     Some(user) => {
-                        self.store.user_reset_password_and_role(user.id, &hash, Role::Admin).await?;
+                        self.store
+                            .user_reset_password_and_role(user.id, &hash, Role::Admin)
+                            .await?;
                         tracing::info!(username = %reg.username, "admin password set from ADMIN_PASSWORD");
                     }
                     None => {
-                        self.store.user_create(&reg, &hash, Role::Admin, now).await?;
+                        self.store
+                            .user_create(&reg, &hash, Role::Admin, now)
+                            .await?;
                         tracing::info!(username = %reg.username, "admin created from ADMIN_USERNAME");
                     }
                 }
@@ -178,7 +202,9 @@ impl Services {
                 let password = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
                 let reg = Registration::parse("admin", &password, Some("Administrator"))?;
                 let hash = hash_password(password.clone()).await?;
-                self.store.user_create(&reg, &hash, Role::Admin, now).await?;
+                self.store
+                    .user_create(&reg, &hash, Role::Admin, now)
+                    .await?;
                 // Printed, not logged: it must not end up in log storage.
                 println!("\n  Gauntlet admin created — username: admin  password: {password}\n  (shown once; set ADMIN_USERNAME and ADMIN_PASSWORD to choose your own)\n");
             }

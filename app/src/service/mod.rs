@@ -24,11 +24,15 @@ pub struct Services {
     pub login_limiter: Arc<auth::LoginLimiter>,
     pub wakers: Arc<Wakers>,
     pub events: Arc<EventBus>,
+    /// Cancelled when the instance shuts down: long-lived responses (event
+    /// streams) end with it, so a graceful shutdown does not wait on them forever.
+    pub shutdown: tokio_util::sync::CancellationToken,
+    payout_turns: Option<Arc<tokio::sync::Semaphore>>,
 }
-
 
 impl Services {
     pub fn new(store: Store, clock: SharedClock, config: Config) -> Services {
+        let store_is_sqlite = store.backend() == crate::store::Backend::Sqlite;
         Services {
             store,
             clock,
@@ -39,6 +43,8 @@ impl Services {
             config: Arc::new(config),
             wakers: Arc::new(Wakers::default()),
             events: Arc::new(EventBus::default()),
+            shutdown: tokio_util::sync::CancellationToken::new(),
+            payout_turns: (store_is_sqlite).then(|| Arc::new(tokio::sync::Semaphore::new(1))),
         }
     }
 
@@ -54,6 +60,7 @@ impl Services {
             config: self.config.clone(),
             wakers: self.wakers.clone(),
             events: self.events.clone(),
+            payout_turns: self.payout_turns.clone(),
         }
     }
 }

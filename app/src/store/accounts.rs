@@ -104,13 +104,19 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         // a reset password must end every session opened with the old one
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// The user and their password hash, for login.
-    pub async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>, AppError> {
+    pub async fn user_credentials(
+        &self,
+        username: &str,
+    ) -> Result<Option<(User, String)>, AppError> {
         #[derive(FromRow)]
         struct Row {
             #[sqlx(flatten)]
@@ -144,9 +150,11 @@ impl Store {
     }
 
     pub async fn admin_count(&self) -> Result<i64, AppError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'")
-            .fetch_one(&self.read)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+                .fetch_one(&self.read)
+                .await?,
+        )
     }
 
     /// Users whose username or display name contains `query`, by id.
@@ -156,7 +164,14 @@ impl Store {
         after_id: Option<i64>,
         limit: i64,
     ) -> Result<Page<User>, AppError> {
-        let pattern = format!("%{}%", query.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = format!(
+            "%{}%",
+            query
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         let rows = sqlx::query_as::<_, UserRow>(user_select!(
             "WHERE (LOWER(u.username) LIKE $1 ESCAPE '\\' OR LOWER(u.display_name) LIKE $1 ESCAPE '\\') \
              AND u.id > $2 ORDER BY u.id LIMIT $3"
@@ -166,7 +181,11 @@ impl Store {
         .bind(limit + 1)
         .fetch_all(&self.read)
         .await?;
-        Ok(page(rows.into_iter().map(User::from).collect(), limit, |u| u.id))
+        Ok(page(
+            rows.into_iter().map(User::from).collect(),
+            limit,
+            |u| u.id,
+        ))
     }
 
     /// Freezes or unfreezes a wallet, only if it is not already that way, with its
@@ -189,12 +208,28 @@ impl Store {
                 "UPDATE accounts SET frozen_at_ms = NULL WHERE kind = 'wallet' AND user_id = $1 AND frozen_at_ms IS NOT NULL",
             )
         };
-        let changed = update.bind(user_id).execute(&mut *tx).await?.rows_affected();
+        let changed = update
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if changed == 0 {
             return Ok(FreezeChange::Unchanged);
         }
-        let action = if frozen { "wallet.freeze" } else { "wallet.unfreeze" };
-        audit_write(&mut tx, Some(actor_id), action, &format!("user:{user_id}"), "", now_ms).await?;
+        let action = if frozen {
+            "wallet.freeze"
+        } else {
+            "wallet.unfreeze"
+        };
+        audit_write(
+            &mut tx,
+            Some(actor_id),
+            action,
+            &format!("user:{user_id}"),
+            "",
+            now_ms,
+        )
+        .await?;
         tx.commit().await?;
         Ok(FreezeChange::Changed)
     }
@@ -219,7 +254,11 @@ impl Store {
     }
 
     /// The signed-in user of a live session.
-    pub async fn session_user(&self, token_hash: &str, now_ms: i64) -> Result<Option<User>, AppError> {
+    pub async fn session_user(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<User>, AppError> {
         let row = sqlx::query_as::<_, UserRow>(user_select!(
             "JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1 AND s.expires_at_ms > $2"
         ))
@@ -231,12 +270,18 @@ impl Store {
     }
 
     pub async fn session_delete(&self, token_hash: &str) -> Result<(), AppError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.write).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 
     pub async fn sessions_delete_expired(&self, now_ms: i64) -> Result<u64, AppError> {
-        let r = sqlx::query("DELETE FROM sessions WHERE expires_at_ms <= $1").bind(now_ms).execute(&self.write).await?;
+        let r = sqlx::query("DELETE FROM sessions WHERE expires_at_ms <= $1")
+            .bind(now_ms)
+            .execute(&self.write)
+            .await?;
         Ok(r.rows_affected())
     }
 }
@@ -245,7 +290,13 @@ impl Store {
 pub(crate) fn page<T>(mut items: Vec<T>, limit: i64, id_of: impl Fn(&T) -> i64) -> Page<T> {
     let more = items.len() as i64 > limit;
     items.truncate(limit.max(0) as usize);
-    let next_cursor = if more { items.last().map(|t| crate::domain::model::encode_cursor(id_of(t))) } else { None };
+    let next_cursor = if more {
+        items
+            .last()
+            .map(|t| crate::domain::model::encode_cursor(id_of(t)))
+    } else {
+        None
+    };
     Page { items, next_cursor }
 }
 

@@ -27,7 +27,11 @@ pub(crate) async fn audit_write(
 
 impl Store {
     /// Newest first.
-    pub async fn audit_list(&self, before_id: Option<i64>, limit: i64) -> Result<Page<AuditEntry>, AppError> {
+    pub async fn audit_list(
+        &self,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Page<AuditEntry>, AppError> {
         let rows: Vec<(i64, Option<i64>, String, String, String, i64)> = sqlx::query_as(
             "SELECT id, actor_id, action, target, detail, at_ms FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2",
         )

@@ -5,7 +5,9 @@ use super::accounts::page;
 use super::ledger::{ledger_credit_and_record, ledger_move, wallet_debit_if_funded, Movement};
 use super::notifications::{notification_insert_once, Notice};
 use super::{dt, opt_dt, Conn, Store};
-use crate::domain::challenge::{Category, ChallengeStatus, NewChallenge, Outcome, Side, StakeStatus};
+use crate::domain::challenge::{
+    Category, ChallengeStatus, NewChallenge, Outcome, Side, StakeStatus,
+};
 use crate::domain::model::{Challenge, Evidence, Page, Priority, Stake, TxKind};
 use crate::domain::AppError;
 use sqlx::FromRow;
@@ -99,7 +101,8 @@ impl From<StakeRow> for Stake {
     }
 }
 
-const STAKE_COLUMNS: &str = "id, challenge_id, user_id, side, amount, status, created_at_ms, matched_at_ms";
+const STAKE_COLUMNS: &str =
+    "id, challenge_id, user_id, side, amount, status, created_at_ms, matched_at_ms";
 
 /// Which challenges a list shows.
 #[derive(Debug, Clone, Default)]
@@ -137,7 +140,11 @@ struct OpenChallenge {
 /// Locks the challenge row (on PostgreSQL; SQLite's single writer already
 /// serialises) only if it still takes stakes: open status and before due_at.
 /// Every join and withdrawal on one challenge queues behind this.
-async fn challenge_lock_if_open(conn: &mut Conn, challenge_id: i64, now_ms: i64) -> Result<OpenChallenge, AppError> {
+async fn challenge_lock_if_open(
+    conn: &mut Conn,
+    challenge_id: i64,
+    now_ms: i64,
+) -> Result<OpenChallenge, AppError> {
     #[allow(clippy::type_complexity)]
     let row: Option<(i64, String, String, i64, i64, String, Option<i64>, Option<i64>)> = sqlx::query_as(
         "UPDATE challenges SET updated_at_ms = $2 \
@@ -148,17 +155,23 @@ async fn challenge_lock_if_open(conn: &mut Conn, challenge_id: i64, now_ms: i64)
     .bind(now_ms)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((id, title, status, amount, creator_id, creator_side, challenged_id, escrow)) = row else {
-        let found: Option<(String, i64)> = sqlx::query_as("SELECT status, due_at_ms FROM challenges WHERE id = $1")
-            .bind(challenge_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let Some((id, title, status, amount, creator_id, creator_side, challenged_id, escrow)) = row
+    else {
+        let found: Option<(String, i64)> =
+            sqlx::query_as("SELECT status, due_at_ms FROM challenges WHERE id = $1")
+                .bind(challenge_id)
+                .fetch_optional(&mut *conn)
+                .await?;
         return Err(match found {
             None => AppError::not_found("Challenge"),
-            Some((_, due)) if due <= now_ms => AppError::invalid_state("The deadline has passed: this challenge takes no more stakes."),
+            Some((_, due)) if due <= now_ms => AppError::invalid_state(
+                "The deadline has passed: this challenge takes no more stakes.",
+            ),
             Some((status, _)) => AppError::invalid_state(format!(
                 "This challenge is {}: it takes no stakes now.",
-                ChallengeStatus::parse(&status).map(|s| s.label()).unwrap_or("closed")
+                ChallengeStatus::parse(&status)
+                    .map(|s| s.label())
+                    .unwrap_or("closed")
             )),
         });
     };
@@ -176,7 +189,13 @@ async fn challenge_lock_if_open(conn: &mut Conn, challenge_id: i64, now_ms: i64)
 
 /// Places a stake: wallet → escrow, then pairs it FIFO with the oldest waiting
 /// stake on the other side. Runs under the challenge's lock.
-async fn place_stake(conn: &mut Conn, c: &OpenChallenge, user_id: i64, side: Side, now_ms: i64) -> Result<JoinOutcome, AppError> {
+async fn place_stake(
+    conn: &mut Conn,
+    c: &OpenChallenge,
+    user_id: i64,
+    side: Side,
+    now_ms: i64,
+) -> Result<JoinOutcome, AppError> {
     let holds: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM stakes WHERE challenge_id = $1 AND user_id = $2 AND status <> 'cancelled'",
     )
@@ -200,7 +219,13 @@ async fn place_stake(conn: &mut Conn, c: &OpenChallenge, user_id: i64, side: Sid
     .bind(now_ms)
     .fetch_one(&mut *conn)
     .await
-    .map_err(|e| if super::is_unique_violation(&e) { AppError::AlreadyJoined } else { e.into() })?;
+    .map_err(|e| {
+        if super::is_unique_violation(&e) {
+            AppError::AlreadyJoined
+        } else {
+            e.into()
+        }
+    })?;
     let movement = Movement {
         kind: TxKind::Stake,
         from_account: wallet,
@@ -230,7 +255,11 @@ async fn place_stake(conn: &mut Conn, c: &OpenChallenge, user_id: i64, side: Sid
         .execute(&mut *conn)
         .await?;
         warn_new_participant(conn, c.id, now_ms).await?;
-        return Ok(JoinOutcome { stake, matched_with: None, activated: false });
+        return Ok(JoinOutcome {
+            stake,
+            matched_with: None,
+            activated: false,
+        });
     };
     let paired = sqlx::query(
         "UPDATE stakes SET status = 'matched', matched_at_ms = $3, \
@@ -243,7 +272,10 @@ async fn place_stake(conn: &mut Conn, c: &OpenChallenge, user_id: i64, side: Sid
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    assert_eq!(paired, 2, "both stakes of a pair were waiting under the challenge lock");
+    assert_eq!(
+        paired, 2,
+        "both stakes of a pair were waiting under the challenge lock"
+    );
     let activated = c.status == ChallengeStatus::Pending;
     // the other side loses one waiting stake; this side never counted this one
     sqlx::query(
@@ -266,21 +298,36 @@ async fn place_stake(conn: &mut Conn, c: &OpenChallenge, user_id: i64, side: Sid
             priority: Priority::Normal,
             challenge_id: Some(c.id),
             title: "You were matched".into(),
-            body: format!("Your {} stake on “{}” is paired: it now counts.", side_taken.label(), c.title),
-            dedupe_key: Some(format!("matched:{}", if to == user_id { stake.id } else { other_id })),
+            body: format!(
+                "Your {} stake on “{}” is paired: it now counts.",
+                side_taken.label(),
+                c.title
+            ),
+            dedupe_key: Some(format!(
+                "matched:{}",
+                if to == user_id { stake.id } else { other_id }
+            )),
         };
         notification_insert_once(conn, &notice, now_ms).await?;
     }
     warn_new_participant(conn, c.id, now_ms).await?;
     stake.status = StakeStatus::Matched;
     stake.matched_at = Some(dt(now_ms));
-    Ok(JoinOutcome { stake, matched_with: Some((other_id, other_user)), activated })
+    Ok(JoinOutcome {
+        stake,
+        matched_with: Some((other_id, other_user)),
+        activated,
+    })
 }
 
 /// A new participant of an active challenge (or a challenge that just became
 /// active) may already be inside a warning window: have the notifier look now. It
 /// sends only the most urgent warning that applies, and only to whoever lacks it.
-async fn warn_new_participant(conn: &mut Conn, challenge_id: i64, now_ms: i64) -> Result<(), AppError> {
+async fn warn_new_participant(
+    conn: &mut Conn,
+    challenge_id: i64,
+    now_ms: i64,
+) -> Result<(), AppError> {
     sqlx::query(
         "UPDATE challenges SET next_warning_at_ms = $2 WHERE id = $1 AND status = 'active' \
            AND (next_warning_at_ms IS NULL OR next_warning_at_ms > $2)",
@@ -338,17 +385,28 @@ impl Store {
 
     /// Stakes `side` for `user_id`. Direct challenges admit only the challenged user,
     /// on the side opposite the creator's.
-    pub async fn challenge_join(&self, challenge_id: i64, user_id: i64, side: Side, now_ms: i64) -> Result<JoinOutcome, AppError> {
+    pub async fn challenge_join(
+        &self,
+        challenge_id: i64,
+        user_id: i64,
+        side: Side,
+        now_ms: i64,
+    ) -> Result<JoinOutcome, AppError> {
         let mut tx = self.begin().await?;
         let open = challenge_lock_if_open(&mut tx, challenge_id, now_ms).await?;
         if let Some(challenged) = open.challenged_id {
             if user_id != challenged && user_id != open.creator_id {
-                return Err(AppError::forbidden("This is a direct challenge for another user."));
+                return Err(AppError::forbidden(
+                    "This is a direct challenge for another user.",
+                ));
             }
             if user_id == challenged && side != open.creator_side.opposite() {
                 return Err(AppError::validation(
                     "side",
-                    format!("A direct challenge is taken on the other side: {}.", open.creator_side.opposite().label()),
+                    format!(
+                        "A direct challenge is taken on the other side: {}.",
+                        open.creator_side.opposite().label()
+                    ),
                 ));
             }
         }
@@ -358,7 +416,12 @@ impl Store {
     }
 
     /// Withdraws the user's waiting stake, refunding it; matched stakes stay.
-    pub async fn stake_withdraw_if_waiting(&self, challenge_id: i64, user_id: i64, now_ms: i64) -> Result<Stake, AppError> {
+    pub async fn stake_withdraw_if_waiting(
+        &self,
+        challenge_id: i64,
+        user_id: i64,
+        now_ms: i64,
+    ) -> Result<Stake, AppError> {
         let mut tx = self.begin().await?;
         let open = challenge_lock_if_open(&mut tx, challenge_id, now_ms).await?;
         let withdrawn: Option<StakeRow> = sqlx::query_as(
@@ -380,14 +443,17 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             return Err(match matched {
-                Some(_) => AppError::invalid_state("Your stake is matched: it stays until the challenge is settled."),
+                Some(_) => AppError::invalid_state(
+                    "Your stake is matched: it stays until the challenge is settled.",
+                ),
                 None => AppError::not_found("Waiting stake"),
             });
         };
-        let wallet: i64 = sqlx::query_scalar("SELECT id FROM accounts WHERE kind = 'wallet' AND user_id = $1")
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let wallet: i64 =
+            sqlx::query_scalar("SELECT id FROM accounts WHERE kind = 'wallet' AND user_id = $1")
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await?;
         let refund = Movement {
             kind: TxKind::Refund,
             from_account: open.escrow_account_id,
@@ -410,7 +476,11 @@ impl Store {
     }
 
     /// One challenge, with the viewer's live (or last) stake.
-    pub async fn challenge_get(&self, challenge_id: i64, viewer: Option<i64>) -> Result<Option<Challenge>, AppError> {
+    pub async fn challenge_get(
+        &self,
+        challenge_id: i64,
+        viewer: Option<i64>,
+    ) -> Result<Option<Challenge>, AppError> {
         let sql = format!("SELECT {CHALLENGE_COLUMNS} {CHALLENGE_FROM} WHERE c.id = $1");
         let row: Option<ChallengeRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(challenge_id)
@@ -425,7 +495,11 @@ impl Store {
     }
 
     /// The user's stake in a challenge: the live one, else the latest withdrawn one.
-    pub async fn stake_of(&self, challenge_id: i64, user_id: i64) -> Result<Option<Stake>, AppError> {
+    pub async fn stake_of(
+        &self,
+        challenge_id: i64,
+        user_id: i64,
+    ) -> Result<Option<Stake>, AppError> {
         let sql = format!(
             "SELECT {STAKE_COLUMNS} FROM stakes WHERE challenge_id = $1 AND user_id = $2 \
              ORDER BY CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END, id DESC LIMIT 1"
@@ -439,7 +513,12 @@ impl Store {
     }
 
     /// A page of challenges, newest first (or oldest due first), keyset by id.
-    pub async fn challenges_list(&self, filter: &ChallengeFilter, after: Option<i64>, limit: i64) -> Result<Page<Challenge>, AppError> {
+    pub async fn challenges_list(
+        &self,
+        filter: &ChallengeFilter,
+        after: Option<i64>,
+        limit: i64,
+    ) -> Result<Page<Challenge>, AppError> {
         // Built only from the fixed fragments below; every value is a bound parameter.
         let mut sql = format!("SELECT {CHALLENGE_COLUMNS} {CHALLENGE_FROM} WHERE 1 = 1");
         let mut n = 0;
@@ -488,7 +567,11 @@ impl Store {
             query = query.bind(a);
         }
         let rows = query.bind(limit + 1).fetch_all(&self.read).await?;
-        Ok(page(rows.into_iter().map(Challenge::from).collect(), limit, |c| c.id))
+        Ok(page(
+            rows.into_iter().map(Challenge::from).collect(),
+            limit,
+            |c| c.id,
+        ))
     }
 
     /// Adds evidence from a participant (creator or stake holder) while the
@@ -502,10 +585,11 @@ impl Store {
         now_ms: i64,
     ) -> Result<Evidence, AppError> {
         let mut tx = self.begin().await?;
-        let row: Option<(String, i64)> = sqlx::query_as("SELECT status, creator_id FROM challenges WHERE id = $1")
-            .bind(challenge_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT status, creator_id FROM challenges WHERE id = $1")
+                .bind(challenge_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let (status, creator) = row.ok_or_else(|| AppError::not_found("Challenge"))?;
         let status = ChallengeStatus::parse(&status).unwrap_or(ChallengeStatus::Pending);
         let holds: Option<i64> = sqlx::query_scalar(
@@ -516,7 +600,9 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if creator != user_id && holds.is_none() {
-            return Err(AppError::forbidden("Only participants of this challenge may add evidence."));
+            return Err(AppError::forbidden(
+                "Only participants of this challenge may add evidence.",
+            ));
         }
         if !status.accepts_evidence() {
             return Err(AppError::invalid_state(format!(
@@ -548,7 +634,12 @@ impl Store {
     }
 
     /// All evidence of a challenge, oldest first (bounded by what participants can add).
-    pub async fn evidence_list(&self, challenge_id: i64, after: Option<i64>, limit: i64) -> Result<Page<Evidence>, AppError> {
+    pub async fn evidence_list(
+        &self,
+        challenge_id: i64,
+        after: Option<i64>,
+        limit: i64,
+    ) -> Result<Page<Evidence>, AppError> {
         let rows: Vec<(i64, i64, String, String, Option<String>, i64)> = sqlx::query_as(
             "SELECT e.id, e.user_id, u.username, e.text, e.url, e.created_at_ms FROM evidence e \
              JOIN users u ON u.id = e.user_id WHERE e.challenge_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3",
@@ -574,7 +665,12 @@ impl Store {
     }
 
     /// Stakes of a challenge by id (admin view of participants).
-    pub async fn stakes_of_challenge(&self, challenge_id: i64, after: Option<i64>, limit: i64) -> Result<Page<(Stake, String)>, AppError> {
+    pub async fn stakes_of_challenge(
+        &self,
+        challenge_id: i64,
+        after: Option<i64>,
+        limit: i64,
+    ) -> Result<Page<(Stake, String)>, AppError> {
         #[derive(FromRow)]
         struct Row {
             #[sqlx(flatten)]
@@ -590,7 +686,10 @@ impl Store {
         .bind(limit + 1)
         .fetch_all(&self.read)
         .await?;
-        let items = rows.into_iter().map(|r| (Stake::from(r.stake), r.username)).collect();
+        let items = rows
+            .into_iter()
+            .map(|r| (Stake::from(r.stake), r.username))
+            .collect();
         Ok(page(items, limit, |(s, _)| s.id))
     }
 }
@@ -598,19 +697,31 @@ impl Store {
 impl Store {
     /// Challenges per status (the dashboard tabs); statuses with none are listed with 0.
     pub async fn challenge_status_counts(&self) -> Result<Vec<(ChallengeStatus, i64)>, AppError> {
-        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT status, COUNT(*) FROM challenges GROUP BY status")
-            .fetch_all(&self.read)
-            .await?;
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT status, COUNT(*) FROM challenges GROUP BY status")
+                .fetch_all(&self.read)
+                .await?;
         Ok(ChallengeStatus::ALL
             .iter()
-            .map(|s| (*s, rows.iter().find(|(name, _)| name == s.as_str()).map(|(_, n)| *n).unwrap_or(0)))
+            .map(|s| {
+                (
+                    *s,
+                    rows.iter()
+                        .find(|(name, _)| name == s.as_str())
+                        .map(|(_, n)| *n)
+                        .unwrap_or(0),
+                )
+            })
             .collect())
     }
 
     /// On PostgreSQL, wakes the payout workers of every instance (LISTEN/NOTIFY).
     pub async fn announce_job_ready(&self) {
         if self.backend() == super::Backend::Postgres {
-            if let Err(e) = sqlx::query("SELECT pg_notify('gauntlet_jobs', '')").execute(&self.write).await {
+            if let Err(e) = sqlx::query("SELECT pg_notify('gauntlet_jobs', '')")
+                .execute(&self.write)
+                .await
+            {
                 tracing::warn!(error = %e, "could not announce a job to other instances");
             }
         }

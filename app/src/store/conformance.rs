@@ -79,16 +79,31 @@ conformance!(
 
 pub(crate) async fn assert_ledger_ok(db: &TestDb) {
     let check = db.store.ledger_check().await.expect("ledger check runs");
-    assert!(check.ok, "ledger invariants broken on {:?}: {check:?}", db.backend());
+    assert!(
+        check.ok,
+        "ledger invariants broken on {:?}: {check:?}",
+        db.backend()
+    );
 }
 
 /// A participant with `coins` in their wallet.
-pub(crate) async fn user_with_coins(db: &TestDb, name: &str, coins: i64) -> crate::domain::model::User {
+pub(crate) async fn user_with_coins(
+    db: &TestDb,
+    name: &str,
+    coins: i64,
+) -> crate::domain::model::User {
     use crate::domain::account::{Registration, Role};
     let reg = Registration::parse(name, "password-123", None).expect("valid registration");
-    let user = db.store.user_create(&reg, "not-a-real-hash", Role::Participant, 1_000).await.expect("user");
+    let user = db
+        .store
+        .user_create(&reg, "not-a-real-hash", Role::Participant, 1_000)
+        .await
+        .expect("user");
     if coins > 0 {
-        db.store.wallet_credit_from_issuance(user.id, user.id, coins, None, 1_000).await.expect("credit")
+        db.store
+            .wallet_credit_from_issuance(user.id, user.id, coins, None, 1_000)
+            .await
+            .expect("credit")
     } else {
         user
     }

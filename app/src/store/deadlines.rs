@@ -17,16 +17,22 @@ pub struct Locked {
 impl Store {
     /// The earliest deadline among challenges still taking stakes.
     pub async fn next_open_due_at_ms(&self) -> Result<Option<i64>, AppError> {
-        Ok(sqlx::query_scalar("SELECT MIN(due_at_ms) FROM challenges WHERE status IN ('pending', 'active')")
-            .fetch_one(&self.read)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(due_at_ms) FROM challenges WHERE status IN ('pending', 'active')",
+        )
+        .fetch_one(&self.read)
+        .await?)
     }
 
     /// Locks up to `limit` challenges whose deadline is at or before `now_ms`, oldest
     /// deadline first. Each transition is conditional (still open, still past due),
     /// and on PostgreSQL rows another instance is locking are skipped, so any number
     /// of schedulers can run at once without a double transition or a double refund.
-    pub async fn challenges_lock_if_due(&self, now_ms: i64, limit: i64) -> Result<Vec<Locked>, AppError> {
+    pub async fn challenges_lock_if_due(
+        &self,
+        now_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<Locked>, AppError> {
         let token: i64 = rand::random::<i64>().abs().max(1);
         let mut tx = self.begin().await?;
         let sql = format!(
@@ -62,14 +68,25 @@ impl Store {
         .await?;
         notify_locked(&mut tx, token, now_ms).await?;
         tx.commit().await?;
-        Ok(rows.into_iter().map(|(id, status, due_at_ms)| Locked { id, status, due_at_ms }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(id, status, due_at_ms)| Locked {
+                id,
+                status,
+                due_at_ms,
+            })
+            .collect())
     }
 }
 
 /// Every waiting stake of the challenges locked under `token` goes back to its
 /// owner: ledger rows (unique per stake), wallets, escrows, stake statuses and
 /// counters, set-based.
-async fn refund_unmatched_of_locked(tx: &mut super::Conn, token: i64, now_ms: i64) -> Result<(), AppError> {
+async fn refund_unmatched_of_locked(
+    tx: &mut super::Conn,
+    token: i64,
+    now_ms: i64,
+) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO ledger_tx (kind, debit_account_id, credit_account_id, amount, challenge_id, stake_id, memo, created_at_ms) \
          SELECT 'refund', c.escrow_account_id, w.id, s.amount, c.id, s.id, 'unmatched at the deadline', $2 \
@@ -145,16 +162,23 @@ async fn notify_locked(tx: &mut super::Conn, token: i64, now_ms: i64) -> Result<
     .bind(now_ms)
     .execute(&mut *tx)
     .await?;
-    let awaiting: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM challenges WHERE lock_token = $1 AND status = 'pending_admin'")
-            .bind(token)
-            .fetch_one(&mut *tx)
-            .await?;
+    let awaiting: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM challenges WHERE lock_token = $1 AND status = 'pending_admin'",
+    )
+    .bind(token)
+    .fetch_one(&mut *tx)
+    .await?;
     if awaiting > 0 {
         let (title, body) = if awaiting == 1 {
-            ("1 challenge awaits resolution".to_string(), "A deadline passed: open the Awaiting tab to resolve it.".to_string())
+            (
+                "1 challenge awaits resolution".to_string(),
+                "A deadline passed: open the Awaiting tab to resolve it.".to_string(),
+            )
         } else {
-            (format!("{awaiting} challenges await resolution"), "Deadlines passed: open the Awaiting tab to resolve them.".to_string())
+            (
+                format!("{awaiting} challenges await resolution"),
+                "Deadlines passed: open the Awaiting tab to resolve them.".to_string(),
+            )
         };
         sqlx::query(
             "INSERT INTO notifications (user_id, kind, priority, challenge_id, title, body, dedupe_key, created_at_ms) \

@@ -10,7 +10,12 @@ pub type Refusal = String;
 
 impl Store {
     /// Stops claiming new batches; batches already held finish.
-    pub async fn job_pause_if_live(&self, job_id: i64, admin_id: i64, now_ms: i64) -> Result<Result<(), Refusal>, AppError> {
+    pub async fn job_pause_if_live(
+        &self,
+        job_id: i64,
+        admin_id: i64,
+        now_ms: i64,
+    ) -> Result<Result<(), Refusal>, AppError> {
         let mut tx = self.begin().await?;
         let n = sqlx::query("UPDATE payout_jobs SET status = 'paused', updated_at_ms = $2 WHERE id = $1 AND status IN ('queued', 'running')")
             .bind(job_id)
@@ -21,12 +26,25 @@ impl Store {
         if n == 0 {
             return Ok(Err("Only a queued or running job can be paused.".into()));
         }
-        audit_write(&mut tx, Some(admin_id), "job.pause", &format!("job:{job_id}"), "", now_ms).await?;
+        audit_write(
+            &mut tx,
+            Some(admin_id),
+            "job.pause",
+            &format!("job:{job_id}"),
+            "",
+            now_ms,
+        )
+        .await?;
         tx.commit().await?;
         Ok(Ok(()))
     }
 
-    pub async fn job_resume_if_paused(&self, job_id: i64, admin_id: i64, now_ms: i64) -> Result<Result<(), Refusal>, AppError> {
+    pub async fn job_resume_if_paused(
+        &self,
+        job_id: i64,
+        admin_id: i64,
+        now_ms: i64,
+    ) -> Result<Result<(), Refusal>, AppError> {
         let mut tx = self.begin().await?;
         let n = sqlx::query("UPDATE payout_jobs SET status = 'running', updated_at_ms = $2 WHERE id = $1 AND status = 'paused'")
             .bind(job_id)
@@ -37,13 +55,26 @@ impl Store {
         if n == 0 {
             return Ok(Err("Only a paused job can be resumed.".into()));
         }
-        audit_write(&mut tx, Some(admin_id), "job.resume", &format!("job:{job_id}"), "", now_ms).await?;
+        audit_write(
+            &mut tx,
+            Some(admin_id),
+            "job.resume",
+            &format!("job:{job_id}"),
+            "",
+            now_ms,
+        )
+        .await?;
         tx.commit().await?;
         Ok(Ok(()))
     }
 
     /// Re-queues the failed entries of a failed job; paid ones are never touched.
-    pub async fn job_retry_if_failed(&self, job_id: i64, admin_id: Option<i64>, now_ms: i64) -> Result<Result<i64, Refusal>, AppError> {
+    pub async fn job_retry_if_failed(
+        &self,
+        job_id: i64,
+        admin_id: Option<i64>,
+        now_ms: i64,
+    ) -> Result<Result<i64, Refusal>, AppError> {
         let mut tx = self.begin().await?;
         let locked: Option<i64> = sqlx::query_scalar(
             "UPDATE payout_jobs SET updated_at_ms = $2 WHERE id = $1 AND status = 'failed' RETURNING id",
@@ -70,7 +101,15 @@ impl Store {
         .bind(now_ms)
         .execute(&mut *tx)
         .await?;
-        audit_write(&mut tx, admin_id, "job.retry", &format!("job:{job_id}"), &format!("{requeued} failed entries re-queued"), now_ms).await?;
+        audit_write(
+            &mut tx,
+            admin_id,
+            "job.retry",
+            &format!("job:{job_id}"),
+            &format!("{requeued} failed entries re-queued"),
+            now_ms,
+        )
+        .await?;
         tx.commit().await?;
         Ok(Ok(requeued))
     }
@@ -78,7 +117,12 @@ impl Store {
     /// Cancels a job that has paid nobody and hands the challenge back to the admin
     /// (`pending_admin`). Held leases are revoked first — waiting for any batch in
     /// flight to commit — so the "nobody paid" check cannot race a settling batch.
-    pub async fn job_cancel_if_unpaid(&self, job_id: i64, admin_id: i64, now_ms: i64) -> Result<Result<(), Refusal>, AppError> {
+    pub async fn job_cancel_if_unpaid(
+        &self,
+        job_id: i64,
+        admin_id: i64,
+        now_ms: i64,
+    ) -> Result<Result<(), Refusal>, AppError> {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE payout_batches SET status = 'done', lease_token = 0, lease_expires_at_ms = 0 WHERE job_id = $1 AND status = 'running'")
             .bind(job_id)
@@ -91,15 +135,19 @@ impl Store {
         .bind(now_ms)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((status, challenge_id)) = status else { return Err(AppError::not_found("Payout job")) };
+        let Some((status, challenge_id)) = status else {
+            return Err(AppError::not_found("Payout job"));
+        };
         if !matches!(status.as_str(), "queued" | "running" | "paused" | "failed") {
             return Ok(Err(format!("A {status} job cannot be cancelled.")));
         }
         // a fresh statement: it sees every batch that committed before the revocation
-        let paid: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payout_entries WHERE job_id = $1 AND status = 'paid'")
-            .bind(job_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let paid: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM payout_entries WHERE job_id = $1 AND status = 'paid'",
+        )
+        .bind(job_id)
+        .fetch_one(&mut *tx)
+        .await?;
         if paid > 0 {
             return Ok(Err(format!("{paid} entries are already paid: a job can be cancelled only before it pays anyone.")));
         }
@@ -116,12 +164,24 @@ impl Store {
         .bind(now_ms)
         .execute(&mut *tx)
         .await?;
-        audit_write(&mut tx, Some(admin_id), "job.cancel", &format!("job:{job_id}"), &format!("challenge:{challenge_id} back to awaiting"), now_ms).await?;
+        audit_write(
+            &mut tx,
+            Some(admin_id),
+            "job.cancel",
+            &format!("job:{job_id}"),
+            &format!("challenge:{challenge_id} back to awaiting"),
+            now_ms,
+        )
+        .await?;
         tx.commit().await?;
         Ok(Ok(()))
     }
 
     pub async fn jobs_failed_ids(&self) -> Result<Vec<i64>, AppError> {
-        Ok(sqlx::query_scalar("SELECT id FROM payout_jobs WHERE status = 'failed' ORDER BY id").fetch_all(&self.read).await?)
+        Ok(
+            sqlx::query_scalar("SELECT id FROM payout_jobs WHERE status = 'failed' ORDER BY id")
+                .fetch_all(&self.read)
+                .await?,
+        )
     }
 }

@@ -23,7 +23,11 @@ pub(crate) struct Movement<'a> {
 
 /// Applies a movement: both balances and the ledger row, in the caller's transaction.
 /// A balance that would go below zero violates the database CHECK and fails the move.
-pub(crate) async fn ledger_move(conn: &mut Conn, m: &Movement<'_>, now_ms: i64) -> Result<i64, AppError> {
+pub(crate) async fn ledger_move(
+    conn: &mut Conn,
+    m: &Movement<'_>,
+    now_ms: i64,
+) -> Result<i64, AppError> {
     assert!(m.amount_coins > 0, "ledger movements are positive");
     // Rows are locked in account-id order, so two opposite movements between the same
     // accounts queue instead of deadlocking.
@@ -37,7 +41,10 @@ pub(crate) async fn ledger_move(conn: &mut Conn, m: &Movement<'_>, now_ms: i64) 
         .await;
     match debit {
         Err(e) if is_check_violation(&e) => {
-            return Err(AppError::internal(format!("account {} would go below zero", m.from_account)))
+            return Err(AppError::internal(format!(
+                "account {} would go below zero",
+                m.from_account
+            )))
         }
         other => other?,
     };
@@ -47,14 +54,21 @@ pub(crate) async fn ledger_move(conn: &mut Conn, m: &Movement<'_>, now_ms: i64) 
 /// Takes the row lock of an account without changing it (a no-op update: SQLite
 /// has no `FOR UPDATE`, and its single writer needs none).
 async fn lock_account(conn: &mut Conn, account_id: i64) -> Result<(), AppError> {
-    sqlx::query("UPDATE accounts SET balance = balance WHERE id = $1").bind(account_id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE accounts SET balance = balance WHERE id = $1")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 /// The second half of a movement whose debit already happened (a conditional debit
 /// such as [`wallet_debit_if_funded`]): credits the receiving account and writes the
 /// ledger row.
-pub(crate) async fn ledger_credit_and_record(conn: &mut Conn, m: &Movement<'_>, now_ms: i64) -> Result<i64, AppError> {
+pub(crate) async fn ledger_credit_and_record(
+    conn: &mut Conn,
+    m: &Movement<'_>,
+    now_ms: i64,
+) -> Result<i64, AppError> {
     sqlx::query("UPDATE accounts SET balance = balance + $1 WHERE id = $2")
         .bind(m.amount_coins)
         .bind(m.to_account)
@@ -79,7 +93,11 @@ pub(crate) async fn ledger_credit_and_record(conn: &mut Conn, m: &Movement<'_>, 
 
 /// Takes `amount_coins` from a user's wallet only if it is not frozen and holds
 /// enough; the error says which. Returns the wallet's account id.
-pub(crate) async fn wallet_debit_if_funded(conn: &mut Conn, user_id: i64, amount_coins: i64) -> Result<i64, AppError> {
+pub(crate) async fn wallet_debit_if_funded(
+    conn: &mut Conn,
+    user_id: i64,
+    amount_coins: i64,
+) -> Result<i64, AppError> {
     let debited: Option<i64> = sqlx::query_scalar(
         "UPDATE accounts SET balance = balance - $1 \
          WHERE kind = 'wallet' AND user_id = $2 AND frozen_at_ms IS NULL AND balance >= $1 RETURNING id",
@@ -95,7 +113,10 @@ pub(crate) async fn wallet_debit_if_funded(conn: &mut Conn, user_id: i64, amount
     if frozen {
         Err(AppError::WalletFrozen)
     } else {
-        Err(AppError::InsufficientFunds { needed_coins: amount_coins, available_coins: balance })
+        Err(AppError::InsufficientFunds {
+            needed_coins: amount_coins,
+            available_coins: balance,
+        })
     }
 }
 
@@ -114,7 +135,13 @@ struct TxRow {
 
 impl TxRow {
     fn into_tx(self, viewer_account: Option<i64>) -> LedgerTx {
-        let signed_amount = viewer_account.map(|acc| if self.credit_account_id == acc { self.amount } else { -self.amount });
+        let signed_amount = viewer_account.map(|acc| {
+            if self.credit_account_id == acc {
+                self.amount
+            } else {
+                -self.amount
+            }
+        });
         LedgerTx {
             id: self.id,
             kind: TxKind::parse(&self.kind).unwrap_or(TxKind::Credit),
@@ -155,8 +182,19 @@ impl Store {
             memo,
         };
         ledger_move(&mut tx, &movement, now_ms).await?;
-        let detail = format!("{amount_coins} coins{}", memo.map(|m| format!(": {m}")).unwrap_or_default());
-        audit_write(&mut tx, Some(actor_id), "wallet.credit", &format!("user:{user_id}"), &detail, now_ms).await?;
+        let detail = format!(
+            "{amount_coins} coins{}",
+            memo.map(|m| format!(": {m}")).unwrap_or_default()
+        );
+        audit_write(
+            &mut tx,
+            Some(actor_id),
+            "wallet.credit",
+            &format!("user:{user_id}"),
+            &detail,
+            now_ms,
+        )
+        .await?;
         let user = sqlx::query_as::<_, UserRow>(user_select!("WHERE u.id = $1"))
             .bind(user_id)
             .fetch_one(&mut *tx)
@@ -172,11 +210,14 @@ impl Store {
         before_id: Option<i64>,
         limit: i64,
     ) -> Result<Page<LedgerTx>, AppError> {
-        let wallet: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE kind = 'wallet' AND user_id = $1")
-            .bind(user_id)
-            .fetch_optional(&self.read)
-            .await?;
-        let Some(wallet) = wallet else { return Ok(Page::default()) };
+        let wallet: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM accounts WHERE kind = 'wallet' AND user_id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.read)
+                .await?;
+        let Some(wallet) = wallet else {
+            return Ok(Page::default());
+        };
         // Two index range scans merged, rather than one OR that neither index serves.
         let rows = sqlx::query_as::<_, TxRow>(
             "SELECT * FROM ( \
@@ -225,7 +266,11 @@ impl Store {
             .fetch_all(&self.read)
             .await?;
             rows.into_iter()
-                .map(|(account_id, balance, ledger_balance)| MismatchedAccount { account_id, balance, ledger_balance })
+                .map(|(account_id, balance, ledger_balance)| MismatchedAccount {
+                    account_id,
+                    balance,
+                    ledger_balance,
+                })
                 .collect()
         };
         Ok(LedgerCheck {
@@ -238,10 +283,12 @@ impl Store {
     }
 
     pub async fn account_balance(&self, account_id: i64) -> Result<i64, AppError> {
-        Ok(sqlx::query_scalar("SELECT balance FROM accounts WHERE id = $1")
-            .bind(account_id)
-            .fetch_one(&self.read)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT balance FROM accounts WHERE id = $1")
+                .bind(account_id)
+                .fetch_one(&self.read)
+                .await?,
+        )
     }
 
     pub fn platform_account(&self) -> i64 {

@@ -8,6 +8,7 @@
 //! instances can share one PostgreSQL database.
 
 pub mod accounts;
+pub mod analytics;
 pub mod audit;
 pub mod challenges;
 pub mod deadlines;
@@ -15,10 +16,10 @@ pub mod job_control;
 pub mod ledger;
 pub mod notifications;
 pub mod payouts;
-pub mod settlement;
-pub mod warnings;
 mod postgres;
+pub mod settlement;
 mod sqlite;
+pub mod warnings;
 
 #[cfg(test)]
 mod conformance;
@@ -86,7 +87,10 @@ pub struct PoolSettings {
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        PoolSettings { max_connections: 16, acquire_timeout: Duration::from_secs(10) }
+        PoolSettings {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -147,15 +151,22 @@ impl Store {
         &self.write
     }
 
+    /// A write transaction. On SQLite it takes the write lock up front (`BEGIN
+    /// IMMEDIATE`), so a transaction that reads first cannot fail when it then writes
+    /// while another process holds the lock; it waits its turn instead.
     pub async fn begin(&self) -> Result<Tx<'static>, AppError> {
-        Ok(self.write.begin().await?)
+        match self.backend {
+            Backend::Sqlite => Ok(self.write.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => Ok(self.write.begin().await?),
+        }
     }
 
     /// `/readyz`: the database answers and every migration is applied.
     pub async fn ready(&self) -> Result<(), AppError> {
-        let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
-            .fetch_one(&self.read)
-            .await?;
+        let applied: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.read)
+                .await?;
         let expected = match self.backend {
             Backend::Sqlite => MIGRATIONS_SQLITE.iter().count(),
             Backend::Postgres => MIGRATIONS_POSTGRES.iter().count(),
@@ -185,13 +196,13 @@ impl Store {
 /// Whether a database error is the violation of a unique key (the product relies on
 /// these to make double effects impossible rather than unlikely).
 pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error().is_some_and(|e| e.is_unique_violation())
+    err.as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
 }
 
 pub(crate) fn is_check_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error().is_some_and(|e| {
-        e.is_check_violation() || e.message().contains("CHECK constraint failed")
-    })
+    err.as_database_error()
+        .is_some_and(|e| e.is_check_violation() || e.message().contains("CHECK constraint failed"))
 }
 
 impl From<sqlx::Error> for AppError {

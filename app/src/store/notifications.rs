@@ -19,7 +19,11 @@ pub struct Notice {
 }
 
 /// Inserts the notice unless one with its key exists; returns the new row's id.
-pub(crate) async fn notification_insert_once(conn: &mut Conn, n: &Notice, now_ms: i64) -> Result<Option<i64>, AppError> {
+pub(crate) async fn notification_insert_once(
+    conn: &mut Conn,
+    n: &Notice,
+    now_ms: i64,
+) -> Result<Option<i64>, AppError> {
     let priority = match n.priority {
         Priority::Normal => "normal",
         Priority::High => "high",
@@ -49,7 +53,8 @@ use super::accounts::page;
 use super::{dt, opt_dt, Store};
 use crate::domain::model::{Notification, Page};
 
-const NOTIFICATION_COLUMNS: &str = "id, user_id, kind, priority, challenge_id, title, body, created_at_ms, read_at_ms";
+const NOTIFICATION_COLUMNS: &str =
+    "id, user_id, kind, priority, challenge_id, title, body, created_at_ms, read_at_ms";
 
 #[derive(sqlx::FromRow)]
 struct NotificationRow {
@@ -71,7 +76,11 @@ impl NotificationRow {
             Notification {
                 id: self.id,
                 kind: self.kind,
-                priority: if self.priority == "high" { Priority::High } else { Priority::Normal },
+                priority: if self.priority == "high" {
+                    Priority::High
+                } else {
+                    Priority::Normal
+                },
                 challenge_id: self.challenge_id,
                 title: self.title,
                 body: self.body,
@@ -84,7 +93,13 @@ impl NotificationRow {
 
 impl Store {
     /// A user's inbox, newest first.
-    pub async fn inbox(&self, user_id: i64, unread_only: bool, before: Option<i64>, limit: i64) -> Result<Page<Notification>, AppError> {
+    pub async fn inbox(
+        &self,
+        user_id: i64,
+        unread_only: bool,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Page<Notification>, AppError> {
         let sql = format!(
             "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE user_id = $1 AND id < $2 {} ORDER BY id DESC LIMIT $3",
             if unread_only { "AND read_at_ms IS NULL" } else { "" }
@@ -95,18 +110,29 @@ impl Store {
             .bind(limit + 1)
             .fetch_all(&self.read)
             .await?;
-        Ok(page(rows.into_iter().map(|r| r.into_pair().1).collect(), limit, |n| n.id))
+        Ok(page(
+            rows.into_iter().map(|r| r.into_pair().1).collect(),
+            limit,
+            |n| n.id,
+        ))
     }
 
     pub async fn inbox_unread_count(&self, user_id: i64) -> Result<i64, AppError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at_ms IS NULL")
-            .bind(user_id)
-            .fetch_one(&self.read)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at_ms IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(&self.read)
+        .await?)
     }
 
     /// Marks one of the user's notifications read; reading it twice is harmless.
-    pub async fn inbox_mark_read(&self, user_id: i64, id: i64, now_ms: i64) -> Result<(), AppError> {
+    pub async fn inbox_mark_read(
+        &self,
+        user_id: i64,
+        id: i64,
+        now_ms: i64,
+    ) -> Result<(), AppError> {
         let owner: Option<i64> = sqlx::query_scalar(
             "UPDATE notifications SET read_at_ms = COALESCE(read_at_ms, $3) WHERE id = $1 AND user_id = $2 RETURNING id",
         )
@@ -115,20 +141,29 @@ impl Store {
         .bind(now_ms)
         .fetch_optional(&self.write)
         .await?;
-        owner.map(|_| ()).ok_or_else(|| AppError::not_found("Notification"))
+        owner
+            .map(|_| ())
+            .ok_or_else(|| AppError::not_found("Notification"))
     }
 
     pub async fn inbox_mark_all_read(&self, user_id: i64, now_ms: i64) -> Result<u64, AppError> {
-        Ok(sqlx::query("UPDATE notifications SET read_at_ms = $2 WHERE user_id = $1 AND read_at_ms IS NULL")
-            .bind(user_id)
-            .bind(now_ms)
-            .execute(&self.write)
-            .await?
-            .rows_affected())
+        Ok(sqlx::query(
+            "UPDATE notifications SET read_at_ms = $2 WHERE user_id = $1 AND read_at_ms IS NULL",
+        )
+        .bind(user_id)
+        .bind(now_ms)
+        .execute(&self.write)
+        .await?
+        .rows_affected())
     }
 
     /// What a reconnecting event stream missed: the user's notifications after `after_id`.
-    pub async fn inbox_after(&self, user_id: i64, after_id: i64, limit: i64) -> Result<Vec<Notification>, AppError> {
+    pub async fn inbox_after(
+        &self,
+        user_id: i64,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Notification>, AppError> {
         let sql = format!("SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3");
         let rows: Vec<NotificationRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(user_id)
@@ -142,8 +177,16 @@ impl Store {
     /// Where the fan-out starts: only notifications written from now on are pushed.
     pub async fn fanout_start(&self) -> Result<i64, AppError> {
         match self.backend() {
-            super::Backend::Sqlite => Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM notifications").fetch_one(&self.read).await?),
-            super::Backend::Postgres => Ok(sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint").fetch_one(&self.read).await?),
+            super::Backend::Sqlite => Ok(sqlx::query_scalar(
+                "SELECT COALESCE(MAX(id), 0) FROM notifications",
+            )
+            .fetch_one(&self.read)
+            .await?),
+            super::Backend::Postgres => Ok(sqlx::query_scalar(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+            )
+            .fetch_one(&self.read)
+            .await?),
         }
     }
 
@@ -154,19 +197,31 @@ impl Store {
     /// oldest running transaction: every notification written by a transaction older
     /// than that is committed (or never will be), so reading the band between two
     /// marks sees each committed row exactly once.
-    pub async fn fanout_next(&self, mark: i64, limit: i64) -> Result<(Vec<(i64, Notification)>, i64), AppError> {
+    pub async fn fanout_next(
+        &self,
+        mark: i64,
+        limit: i64,
+    ) -> Result<(Vec<(i64, Notification)>, i64), AppError> {
         match self.backend() {
             super::Backend::Sqlite => {
                 let sql = format!("SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id > $1 ORDER BY id LIMIT $2");
-                let rows: Vec<NotificationRow> =
-                    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(mark).bind(limit).fetch_all(&self.read).await?;
+                let rows: Vec<NotificationRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(mark)
+                    .bind(limit)
+                    .fetch_all(&self.read)
+                    .await?;
                 let next = rows.last().map(|r| r.id).unwrap_or(mark);
-                Ok((rows.into_iter().map(NotificationRow::into_pair).collect(), next))
+                Ok((
+                    rows.into_iter().map(NotificationRow::into_pair).collect(),
+                    next,
+                ))
             }
             super::Backend::Postgres => {
-                let horizon: i64 = sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-                    .fetch_one(&self.read)
-                    .await?;
+                let horizon: i64 = sqlx::query_scalar(
+                    "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+                )
+                .fetch_one(&self.read)
+                .await?;
                 if horizon <= mark {
                     return Ok((Vec::new(), mark));
                 }
@@ -174,9 +229,15 @@ impl Store {
                     "SELECT {NOTIFICATION_COLUMNS} FROM notifications \
                      WHERE tx_id >= ($1::text)::xid8 AND tx_id < ($2::text)::xid8 ORDER BY id"
                 );
-                let rows: Vec<NotificationRow> =
-                    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(mark).bind(horizon).fetch_all(&self.read).await?;
-                Ok((rows.into_iter().map(NotificationRow::into_pair).collect(), horizon))
+                let rows: Vec<NotificationRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(mark)
+                    .bind(horizon)
+                    .fetch_all(&self.read)
+                    .await?;
+                Ok((
+                    rows.into_iter().map(NotificationRow::into_pair).collect(),
+                    horizon,
+                ))
             }
         }
     }

@@ -7,11 +7,13 @@
 //! (unique on the entry), escrow debited, the fee moved, the job's counters advanced.
 //! The cost of a batch never grows with the number already paid.
 
-use super::audit::audit_write;
 use super::accounts::page;
+use super::audit::audit_write;
 use super::notifications::{notification_insert_once, Notice};
 use super::{dt, opt_dt, Conn, Store};
-use crate::domain::model::{EntryStatus, JobKind, JobStatus, Page, PayoutEntry, PayoutJob, Priority};
+use crate::domain::model::{
+    EntryStatus, JobKind, JobStatus, Page, PayoutEntry, PayoutJob, Priority,
+};
 use crate::domain::AppError;
 use sqlx::FromRow;
 
@@ -52,12 +54,23 @@ pub(crate) struct JobRow {
 impl JobRow {
     pub(crate) fn into_job(self, now_ms: i64) -> PayoutJob {
         let progress = if self.total_entries == 0 {
-            if self.completed_at_ms.is_some() { 1.0 } else { 0.0 }
+            if self.completed_at_ms.is_some() {
+                1.0
+            } else {
+                0.0
+            }
         } else {
             (self.processed_entries as f64 / self.total_entries as f64).clamp(0.0, 1.0)
         };
-        let elapsed_ms = self.started_at_ms.map(|s| self.completed_at_ms.unwrap_or(now_ms) - s).unwrap_or(0);
-        let entries_per_sec = if elapsed_ms > 0 { self.processed_entries as f64 * 1000.0 / elapsed_ms as f64 } else { 0.0 };
+        let elapsed_ms = self
+            .started_at_ms
+            .map(|s| self.completed_at_ms.unwrap_or(now_ms) - s)
+            .unwrap_or(0);
+        let entries_per_sec = if elapsed_ms > 0 {
+            self.processed_entries as f64 * 1000.0 / elapsed_ms as f64
+        } else {
+            0.0
+        };
         PayoutJob {
             id: self.id,
             challenge_id: self.challenge_id,
@@ -84,7 +97,10 @@ impl JobRow {
 
 pub(crate) async fn job_by_id_in(conn: &mut Conn, job_id: i64) -> Result<Option<JobRow>, AppError> {
     let sql = format!("SELECT {JOB_COLUMNS} FROM payout_jobs j JOIN challenges c ON c.id = j.challenge_id WHERE j.id = $1");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(job_id).fetch_optional(&mut *conn).await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(job_id)
+        .fetch_optional(&mut *conn)
+        .await?)
 }
 
 /// What a batch ranges over.
@@ -118,7 +134,11 @@ pub struct Claim {
 pub enum Settled {
     /// `planned` says the job has no range left to hand out, so this may have been
     /// its last batch: time to check for completion.
-    Done { paid: i64, failed: i64, planned: bool },
+    Done {
+        paid: i64,
+        failed: i64,
+        planned: bool,
+    },
     /// The lease was taken over (or revoked by a cancel): nothing was committed.
     LeaseLost,
 }
@@ -148,7 +168,9 @@ impl Store {
     /// later in the same write-ahead log, so it can never survive without it.
     async fn relax_commit_durability(&self, tx: &mut Conn) -> Result<(), AppError> {
         if self.backend() == super::Backend::Postgres {
-            sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
+            sqlx::query("SET LOCAL synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
         }
         Ok(())
     }
@@ -170,7 +192,12 @@ impl Store {
     /// Claims the next batch: first a batch whose lease expired (its worker died),
     /// else a new keyset range of the job least recently served. Jobs take turns,
     /// and several batches of one job may be held at once.
-    pub async fn payout_claim_batch(&self, batch_size: i64, lease_ms: i64, now_ms: i64) -> Result<Option<Claim>, AppError> {
+    pub async fn payout_claim_batch(
+        &self,
+        batch_size: i64,
+        lease_ms: i64,
+        now_ms: i64,
+    ) -> Result<Option<Claim>, AppError> {
         let token: i64 = rand::random::<i64>().abs().max(1);
         for _ in 0..8 {
             let mut tx = self.begin().await?;
@@ -184,15 +211,21 @@ impl Store {
                  RETURNING id, job_id, kind, after_id, through_id",
                 self.skip_locked_of("b")
             );
-            let reclaimed: Option<(i64, i64, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(token)
-                .bind(now_ms + lease_ms)
-                .bind(now_ms)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let reclaimed: Option<(i64, i64, String, i64, i64)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(token)
+                    .bind(now_ms + lease_ms)
+                    .bind(now_ms)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if let Some((batch_id, job_id, kind, after_id, through_id)) = reclaimed {
-                let kind = if kind == "retry" { BatchKind::Retry } else { BatchKind::Plan };
-                let claim = claim_for(&mut tx, batch_id, job_id, kind, after_id, through_id, token).await?;
+                let kind = if kind == "retry" {
+                    BatchKind::Retry
+                } else {
+                    BatchKind::Plan
+                };
+                let claim =
+                    claim_for(&mut tx, batch_id, job_id, kind, after_id, through_id, token).await?;
                 tx.commit().await?;
                 tracing::warn!(job_id, batch_id, "took over a batch whose lease expired");
                 return Ok(Some(claim));
@@ -205,8 +238,20 @@ impl Store {
             );
             #[allow(clippy::type_complexity)]
             let job: Option<(i64, i64, String, i64, i64, i64, i64, Option<String>)> =
-                sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_optional(&mut *tx).await?;
-            let Some((job_id, challenge_id, job_kind, plan_cursor, plan_done, retry_cursor, _retry_done, side)) = job else {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((
+                job_id,
+                challenge_id,
+                job_kind,
+                plan_cursor,
+                plan_done,
+                retry_cursor,
+                _retry_done,
+                side,
+            )) = job
+            else {
                 return Ok(None);
             };
             let job_kind = JobKind::parse(&job_kind).unwrap_or(JobKind::Payout);
@@ -237,12 +282,20 @@ impl Store {
             };
             let Some(through_id) = through else {
                 // nothing left to plan on this side: mark it, and let completion decide
-                let column = if kind == BatchKind::Plan { "plan_done" } else { "retry_done" };
+                let column = if kind == BatchKind::Plan {
+                    "plan_done"
+                } else {
+                    "retry_done"
+                };
                 let sql = format!(
                     "UPDATE payout_jobs SET {column} = 1, status = 'running', started_at_ms = COALESCE(started_at_ms, $2), \
                        last_claim_at_ms = $2, updated_at_ms = $2 WHERE id = $1"
                 );
-                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(job_id).bind(now_ms).execute(&mut *tx).await?;
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(job_id)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 self.payout_complete_if_settled(job_id, now_ms).await?;
                 continue;
@@ -260,13 +313,23 @@ impl Store {
             .bind(now_ms)
             .fetch_one(&mut *tx)
             .await?;
-            let cursor = if kind == BatchKind::Plan { "plan_cursor_stake_id" } else { "retry_cursor_entry_id" };
+            let cursor = if kind == BatchKind::Plan {
+                "plan_cursor_stake_id"
+            } else {
+                "retry_cursor_entry_id"
+            };
             let sql = format!(
                 "UPDATE payout_jobs SET {cursor} = $2, status = 'running', started_at_ms = COALESCE(started_at_ms, $3), \
                    last_claim_at_ms = $3, updated_at_ms = $3 WHERE id = $1"
             );
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(job_id).bind(through_id).bind(now_ms).execute(&mut *tx).await?;
-            let claim = claim_for(&mut tx, batch_id, job_id, kind, after_id, through_id, token).await?;
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(job_id)
+                .bind(through_id)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+            let claim =
+                claim_for(&mut tx, batch_id, job_id, kind, after_id, through_id, token).await?;
             tx.commit().await?;
             return Ok(Some(claim));
         }
@@ -276,7 +339,11 @@ impl Store {
     /// Settles a claimed batch in one transaction, or commits nothing if the lease
     /// was lost. An entry that cannot be paid (a frozen wallet) is written `failed`
     /// with the reason; the rest of the batch goes on.
-    pub async fn payout_settle_batch(&self, claim: &Claim, now_ms: i64) -> Result<Settled, AppError> {
+    pub async fn payout_settle_batch(
+        &self,
+        claim: &Claim,
+        now_ms: i64,
+    ) -> Result<Settled, AppError> {
         let mut tx = self.begin().await?;
         let fenced = sqlx::query(
             "UPDATE payout_batches SET status = 'done', done_at_ms = $3 WHERE id = $1 AND lease_token = $2 AND status = 'running'",
@@ -293,7 +360,9 @@ impl Store {
         let side = claim.winning_side.clone().unwrap_or_default();
         // the settled entries of this batch, for the ledger, wallet and count steps
         let this_batch = match claim.kind {
-            BatchKind::Plan => "e.job_id = $1 AND e.stake_id > $2 AND e.stake_id <= $3 AND e.batch_id = $4",
+            BatchKind::Plan => {
+                "e.job_id = $1 AND e.stake_id > $2 AND e.stake_id <= $3 AND e.batch_id = $4"
+            }
             BatchKind::Retry => "e.job_id = $1 AND e.id > $2 AND e.id <= $3 AND e.batch_id = $4",
         };
         let settled = match claim.kind {
@@ -409,30 +478,43 @@ impl Store {
                 .await?;
             }
         }
-        sqlx::query("UPDATE payout_batches SET paid_entries = $2, failed_entries = $3 WHERE id = $1")
-            .bind(claim.batch_id)
-            .bind(paid)
-            .bind(failed)
-            .execute(&mut *tx)
-            .await?;
-        let (plan_done, retry_done): (i64, i64) = sqlx::query_as("SELECT plan_done, retry_done FROM payout_jobs WHERE id = $1")
-            .bind(claim.job_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE payout_batches SET paid_entries = $2, failed_entries = $3 WHERE id = $1",
+        )
+        .bind(claim.batch_id)
+        .bind(paid)
+        .bind(failed)
+        .execute(&mut *tx)
+        .await?;
+        let (plan_done, retry_done): (i64, i64) =
+            sqlx::query_as("SELECT plan_done, retry_done FROM payout_jobs WHERE id = $1")
+                .bind(claim.job_id)
+                .fetch_one(&mut *tx)
+                .await?;
         tx.commit().await?;
-        Ok(Settled::Done { paid, failed, planned: plan_done == 1 && retry_done == 1 })
+        Ok(Settled::Done {
+            paid,
+            failed,
+            planned: plan_done == 1 && retry_done == 1,
+        })
     }
 
     /// Ends a job once nothing is left to plan and no batch is held: `completed`, or
     /// `failed` when entries could not be paid. Completion moves the challenge to
     /// `completed` (or `cancelled` for a cancel's refunds) and tells the admins.
-    pub async fn payout_complete_if_settled(&self, job_id: i64, now_ms: i64) -> Result<Option<Finished>, AppError> {
+    pub async fn payout_complete_if_settled(
+        &self,
+        job_id: i64,
+        now_ms: i64,
+    ) -> Result<Option<Finished>, AppError> {
         let mut tx = self.begin().await?;
         // entries that failed and were not re-queued by a retry
-        let failed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payout_entries WHERE job_id = $1 AND status = 'failed'")
-            .bind(job_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let failed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM payout_entries WHERE job_id = $1 AND status = 'failed'",
+        )
+        .bind(job_id)
+        .fetch_one(&mut *tx)
+        .await?;
         let ended: Option<(String, i64, i64, i64)> = sqlx::query_as(
             "UPDATE payout_jobs SET status = CASE WHEN $3 > 0 THEN 'failed' ELSE 'completed' END, \
                completed_at_ms = $2, updated_at_ms = $2, \
@@ -446,7 +528,9 @@ impl Store {
         .bind(failed)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((status, challenge_id, failed, total)) = ended else { return Ok(None) };
+        let Some((status, challenge_id, failed, total)) = ended else {
+            return Ok(None);
+        };
         let status = JobStatus::parse(&status).unwrap_or(JobStatus::Failed);
         let escrow_left: i64 = sqlx::query_scalar(
             "SELECT a.balance FROM accounts a JOIN challenges c ON c.escrow_account_id = a.id WHERE c.id = $1",
@@ -466,20 +550,50 @@ impl Store {
             if escrow_left != 0 {
                 // The books say every settled stake left the escrow; anything else is a bug
                 // worth an alarm, not a crash of the payout engine.
-                tracing::error!(job_id, challenge_id, escrow_left, "escrow not empty after a completed job");
+                tracing::error!(
+                    job_id,
+                    challenge_id,
+                    escrow_left,
+                    "escrow not empty after a completed job"
+                );
             }
-            ("job_finished", format!("Payout job #{job_id} finished"), format!("{total} entries settled; escrow holds {escrow_left} coins."))
+            (
+                "job_finished",
+                format!("Payout job #{job_id} finished"),
+                format!("{total} entries settled; escrow holds {escrow_left} coins."),
+            )
         } else {
-            ("job_failed", format!("Payout job #{job_id} failed"), format!("{failed} of {total} entries could not be paid; fix them, then retry."))
+            (
+                "job_failed",
+                format!("Payout job #{job_id} failed"),
+                format!("{failed} of {total} entries could not be paid; fix them, then retry."),
+            )
         };
-        audit_write(&mut tx, None, &format!("job.{}", status.as_str()), &format!("job:{job_id}"), &body, now_ms).await?;
-        let admins: Vec<i64> = sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin'").fetch_all(&mut *tx).await?;
-        let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM payout_jobs WHERE id = $1").bind(job_id).fetch_one(&mut *tx).await?;
+        audit_write(
+            &mut tx,
+            None,
+            &format!("job.{}", status.as_str()),
+            &format!("job:{job_id}"),
+            &body,
+            now_ms,
+        )
+        .await?;
+        let admins: Vec<i64> = sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin'")
+            .fetch_all(&mut *tx)
+            .await?;
+        let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM payout_jobs WHERE id = $1")
+            .bind(job_id)
+            .fetch_one(&mut *tx)
+            .await?;
         for admin in admins {
             let notice = Notice {
                 user_id: admin,
                 kind,
-                priority: if status == JobStatus::Failed { Priority::High } else { Priority::Normal },
+                priority: if status == JobStatus::Failed {
+                    Priority::High
+                } else {
+                    Priority::Normal
+                },
                 challenge_id: Some(challenge_id),
                 title: title.clone(),
                 body: body.clone(),
@@ -488,16 +602,29 @@ impl Store {
             notification_insert_once(&mut tx, &notice, now_ms).await?;
         }
         tx.commit().await?;
-        Ok(Some(Finished { job_id, challenge_id, status, escrow_left }))
+        Ok(Some(Finished {
+            job_id,
+            challenge_id,
+            status,
+            escrow_left,
+        }))
     }
 
     pub async fn job_get(&self, job_id: i64, now_ms: i64) -> Result<Option<PayoutJob>, AppError> {
         let mut conn = self.read.acquire().await?;
-        Ok(job_by_id_in(&mut conn, job_id).await?.map(|r| r.into_job(now_ms)))
+        Ok(job_by_id_in(&mut conn, job_id)
+            .await?
+            .map(|r| r.into_job(now_ms)))
     }
 
     /// Jobs newest first, optionally of one status.
-    pub async fn jobs_list(&self, status: Option<JobStatus>, before: Option<i64>, limit: i64, now_ms: i64) -> Result<Page<PayoutJob>, AppError> {
+    pub async fn jobs_list(
+        &self,
+        status: Option<JobStatus>,
+        before: Option<i64>,
+        limit: i64,
+        now_ms: i64,
+    ) -> Result<Page<PayoutJob>, AppError> {
         let sql = format!(
             "SELECT {JOB_COLUMNS} FROM payout_jobs j JOIN challenges c ON c.id = j.challenge_id \
              WHERE ($1 = '' OR j.status = $1) AND j.id < $2 ORDER BY j.id DESC LIMIT $3"
@@ -508,11 +635,21 @@ impl Store {
             .bind(limit + 1)
             .fetch_all(&self.read)
             .await?;
-        Ok(page(rows.into_iter().map(|r| r.into_job(now_ms)).collect(), limit, |j| j.id))
+        Ok(page(
+            rows.into_iter().map(|r| r.into_job(now_ms)).collect(),
+            limit,
+            |j| j.id,
+        ))
     }
 
     /// Entries of a job by id, optionally of one status.
-    pub async fn job_entries(&self, job_id: i64, status: Option<EntryStatus>, after: Option<i64>, limit: i64) -> Result<Page<PayoutEntry>, AppError> {
+    pub async fn job_entries(
+        &self,
+        job_id: i64,
+        status: Option<EntryStatus>,
+        after: Option<i64>,
+        limit: i64,
+    ) -> Result<Page<PayoutEntry>, AppError> {
         #[allow(clippy::type_complexity)]
         let rows: Vec<(i64, i64, i64, String, i64, Option<String>, Option<i64>)> = sqlx::query_as(
             "SELECT id, user_id, amount, status, attempts, error, processed_at_ms FROM payout_entries \
@@ -526,16 +663,18 @@ impl Store {
         .await?;
         let items = rows
             .into_iter()
-            .map(|(id, user_id, amount, status, attempts, error, processed)| PayoutEntry {
-                id,
-                job_id,
-                user_id,
-                amount,
-                status: EntryStatus::parse(&status).unwrap_or(EntryStatus::Pending),
-                attempts,
-                error,
-                processed_at: opt_dt(processed),
-            })
+            .map(
+                |(id, user_id, amount, status, attempts, error, processed)| PayoutEntry {
+                    id,
+                    job_id,
+                    user_id,
+                    amount,
+                    status: EntryStatus::parse(&status).unwrap_or(EntryStatus::Pending),
+                    attempts,
+                    error,
+                    processed_at: opt_dt(processed),
+                },
+            )
             .collect();
         Ok(page(items, limit, |e| e.id))
     }
@@ -562,10 +701,14 @@ impl Store {
     }
 
     pub async fn job_count_by_status(&self) -> Result<Vec<(JobStatus, i64)>, AppError> {
-        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT status, COUNT(*) FROM payout_jobs GROUP BY status")
-            .fetch_all(&self.read)
-            .await?;
-        Ok(rows.into_iter().filter_map(|(s, n)| JobStatus::parse(&s).map(|s| (s, n))).collect())
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT status, COUNT(*) FROM payout_jobs GROUP BY status")
+                .fetch_all(&self.read)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(s, n)| JobStatus::parse(&s).map(|s| (s, n)))
+            .collect())
     }
 }
 
@@ -644,8 +787,12 @@ impl Store {
             self.skip_locked_of("j")
         );
         let job: Option<(i64, i64, String, String, i64, i64, String)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_optional(&mut *tx).await?;
-        let Some((job_id, challenge_id, kind, side, amount, cursor, title)) = job else { return Ok(false) };
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((job_id, challenge_id, kind, side, amount, cursor, title)) = job else {
+            return Ok(false);
+        };
         let through: Option<i64> = sqlx::query_scalar(
             "SELECT MAX(id) FROM (SELECT id FROM stakes WHERE challenge_id = $1 AND id > $2 AND status <> 'cancelled' \
              ORDER BY id LIMIT $3) AS t",
@@ -656,7 +803,10 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let Some(through) = through else {
-            sqlx::query("UPDATE payout_jobs SET notify_done = 1 WHERE id = $1").bind(job_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE payout_jobs SET notify_done = 1 WHERE id = $1")
+                .bind(job_id)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             return Ok(true);
         };
@@ -693,19 +843,27 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        metrics::counter!("gauntlet_notifications_sent_total", "kind" => "settled").increment(inserted);
+        metrics::counter!("gauntlet_notifications_sent_total", "kind" => "settled")
+            .increment(inserted);
         Ok(true)
     }
 }
 
 impl Store {
     /// The challenge's job that is not cancelled (at most one, by a unique key).
-    pub async fn job_of_challenge(&self, challenge_id: i64, now_ms: i64) -> Result<Option<PayoutJob>, AppError> {
+    pub async fn job_of_challenge(
+        &self,
+        challenge_id: i64,
+        now_ms: i64,
+    ) -> Result<Option<PayoutJob>, AppError> {
         let sql = format!(
             "SELECT {JOB_COLUMNS} FROM payout_jobs j JOIN challenges c ON c.id = j.challenge_id \
              WHERE j.challenge_id = $1 AND j.status <> 'cancelled'"
         );
-        let row: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(challenge_id).fetch_optional(&self.read).await?;
+        let row: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(challenge_id)
+            .fetch_optional(&self.read)
+            .await?;
         Ok(row.map(|r| r.into_job(now_ms)))
     }
 }

@@ -12,4 +12,3 @@ pub(super) async fn pool(url: &str, settings: &PoolSettings) -> Result<AnyPool, 
         .connect(url)
         .await?)
 }
-

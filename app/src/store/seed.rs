@@ -28,20 +28,31 @@ pub struct Seeded {
     pub last_challenge_id: i64,
 }
 
-const SEQ: &str = "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n + 1 < $1)";
+const SEQ: &str =
+    "WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n + 1 < $1)";
 
 impl Store {
     pub async fn seed(&self, spec: &SeedSpec) -> Result<Seeded, AppError> {
         let per_challenge = 2 * spec.pairs_per_challenge + spec.waiting_per_challenge;
-        assert!(spec.users >= per_challenge, "each stake of a challenge needs its own user");
+        assert!(
+            spec.users >= per_challenge,
+            "each stake of a challenge needs its own user"
+        );
         let mut tx = self.begin().await?;
         let now = spec.now_ms;
         let tag = &spec.tag;
         // users and wallets, each credited from issuance
-        let first_user_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM users").fetch_one(&mut *tx).await?;
-        exec(&mut tx, &format!(
+        let first_user_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM users")
+            .fetch_one(&mut *tx)
+            .await?;
+        exec(
+            &mut tx,
+            &format!(
             "{SEQ} INSERT INTO users (username, display_name, password_hash, role, created_at_ms) \
-             SELECT '{tag}' || n, '{tag} ' || n, 'seeded', 'participant', $2 FROM seq"), &[spec.users, now]).await?;
+             SELECT '{tag}' || n, '{tag} ' || n, 'seeded', 'participant', $2 FROM seq"),
+            &[spec.users, now],
+        )
+        .await?;
         exec(&mut tx, &format!(
             "INSERT INTO accounts (kind, user_id, balance) SELECT 'wallet', id, $1 FROM users WHERE id >= $2 AND username LIKE '{tag}%'"),
             &[spec.coins_per_user, first_user_id]).await?;
@@ -50,13 +61,23 @@ impl Store {
              SELECT 'credit', $1, w.id, $2, 'seed', $3 FROM accounts w JOIN users u ON u.id = w.user_id \
              WHERE u.id >= $4 AND u.username LIKE '{tag}%'"),
             &[self.issuance_account_id, spec.coins_per_user, now, first_user_id]).await?;
-        exec(&mut tx, "UPDATE accounts SET balance = balance - $1 WHERE id = $2",
-            &[spec.coins_per_user * spec.users, self.issuance_account_id]).await?;
+        exec(
+            &mut tx,
+            "UPDATE accounts SET balance = balance - $1 WHERE id = $2",
+            &[spec.coins_per_user * spec.users, self.issuance_account_id],
+        )
+        .await?;
 
         // challenges and their escrows
         let first_challenge_id: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM challenges").fetch_one(&mut *tx).await?;
-        let status = if spec.pairs_per_challenge > 0 { "active" } else { "pending" };
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM challenges")
+                .fetch_one(&mut *tx)
+                .await?;
+        let status = if spec.pairs_per_challenge > 0 {
+            "active"
+        } else {
+            "pending"
+        };
         exec(&mut tx, &format!(
             "{SEQ} INSERT INTO challenges (title, description, category, amount, due_at_ms, status, creator_id, creator_side, \
                yes_waiting, matched_pairs, created_at_ms, updated_at_ms, activated_at_ms) \
@@ -87,27 +108,39 @@ impl Store {
              JOIN challenges c ON c.id = s.challenge_id JOIN accounts w ON w.kind = 'wallet' AND w.user_id = s.user_id \
              WHERE s.challenge_id BETWEEN $1 AND $2",
             &[first_challenge_id, last_challenge_id, now]).await?;
-        exec(&mut tx,
+        exec(
+            &mut tx,
             "UPDATE accounts SET balance = accounts.balance - t.total \
              FROM (SELECT user_id, CAST(SUM(amount) AS BIGINT) AS total FROM stakes \
                    WHERE challenge_id BETWEEN $1 AND $2 GROUP BY user_id) AS t \
              WHERE accounts.kind = 'wallet' AND accounts.user_id = t.user_id",
-            &[first_challenge_id, last_challenge_id]).await?;
-        exec(&mut tx,
+            &[first_challenge_id, last_challenge_id],
+        )
+        .await?;
+        exec(
+            &mut tx,
             "UPDATE accounts SET balance = t.total \
              FROM (SELECT challenge_id, CAST(SUM(amount) AS BIGINT) AS total FROM stakes \
                    WHERE challenge_id BETWEEN $1 AND $2 GROUP BY challenge_id) AS t \
              WHERE accounts.kind = 'escrow' AND accounts.challenge_id = t.challenge_id",
-            &[first_challenge_id, last_challenge_id]).await?;
+            &[first_challenge_id, last_challenge_id],
+        )
+        .await?;
         tx.commit().await?;
         // fresh statistics, as autovacuum would gather: plans for millions of rows
         // must not be made for empty tables
         let analyze = match self.backend() {
             super::Backend::Postgres => "ANALYZE users, accounts, challenges, stakes, ledger_tx",
-            super::Backend::Sqlite => "ANALYZE",
+            // not the payout tables: statistics taken while they are empty would steer
+            // the planner away from their indexes as they fill
+            super::Backend::Sqlite => "ANALYZE users; ANALYZE accounts; ANALYZE challenges; ANALYZE stakes; ANALYZE ledger_tx;",
         };
         sqlx::query(analyze).execute(&self.write).await?;
-        Ok(Seeded { first_user_id, first_challenge_id, last_challenge_id })
+        Ok(Seeded {
+            first_user_id,
+            first_challenge_id,
+            last_challenge_id,
+        })
     }
 }
 

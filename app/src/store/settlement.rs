@@ -43,13 +43,41 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some((amount, matched_pairs, _, _)) = row else {
-            return Err(self.why_not(&mut tx, challenge_id, "resolved", "awaiting a result").await);
+            return Err(self
+                .why_not(&mut tx, challenge_id, "resolved", "awaiting a result")
+                .await);
         };
         let settlement = settle(outcome, amount, matched_pairs, fee_bps);
-        let kind = if outcome == Outcome::Draw { JobKind::Refund } else { JobKind::Payout };
-        let job = insert_job(&mut tx, challenge_id, kind, outcome.winning_side().map(|s| s.as_str()), &settlement, admin_id, now_ms).await?;
-        let detail = format!("result {}; job #{} pays {} entries", outcome.as_str(), job.id, settlement.entries);
-        audit_write(&mut tx, Some(admin_id), "challenge.resolve", &format!("challenge:{challenge_id}"), &detail, now_ms).await?;
+        let kind = if outcome == Outcome::Draw {
+            JobKind::Refund
+        } else {
+            JobKind::Payout
+        };
+        let job = insert_job(
+            &mut tx,
+            challenge_id,
+            kind,
+            outcome.winning_side().map(|s| s.as_str()),
+            &settlement,
+            admin_id,
+            now_ms,
+        )
+        .await?;
+        let detail = format!(
+            "result {}; job #{} pays {} entries",
+            outcome.as_str(),
+            job.id,
+            settlement.entries
+        );
+        audit_write(
+            &mut tx,
+            Some(admin_id),
+            "challenge.resolve",
+            &format!("challenge:{challenge_id}"),
+            &detail,
+            now_ms,
+        )
+        .await?;
         tx.commit().await?;
         Ok(job)
     }
@@ -75,43 +103,86 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some((amount, pairs, yes_waiting, no_waiting)) = row else {
-            return Err(self.why_not(&mut tx, challenge_id, "cancelled", "open or awaiting a result").await);
+            return Err(self
+                .why_not(
+                    &mut tx,
+                    challenge_id,
+                    "cancelled",
+                    "open or awaiting a result",
+                )
+                .await);
         };
         let settlement = refund(amount, 2 * pairs + yes_waiting + no_waiting);
-        let job = insert_job(&mut tx, challenge_id, JobKind::Refund, None, &settlement, admin_id, now_ms).await?;
+        let job = insert_job(
+            &mut tx,
+            challenge_id,
+            JobKind::Refund,
+            None,
+            &settlement,
+            admin_id,
+            now_ms,
+        )
+        .await?;
         let detail = format!("job #{} refunds {} stakes", job.id, settlement.entries);
-        audit_write(&mut tx, Some(admin_id), "challenge.cancel", &format!("challenge:{challenge_id}"), &detail, now_ms).await?;
+        audit_write(
+            &mut tx,
+            Some(admin_id),
+            "challenge.cancel",
+            &format!("challenge:{challenge_id}"),
+            &detail,
+            now_ms,
+        )
+        .await?;
         tx.commit().await?;
         Ok(job)
     }
 
     /// The counters of a challenge, for the settlement preview.
-    pub async fn challenge_counters(&self, challenge_id: i64) -> Result<Option<(ChallengeStatus, Counters)>, AppError> {
+    pub async fn challenge_counters(
+        &self,
+        challenge_id: i64,
+    ) -> Result<Option<(ChallengeStatus, Counters)>, AppError> {
         let row: Option<(String, i64, i64, i64, i64)> = sqlx::query_as(
             "SELECT status, amount, matched_pairs, yes_waiting, no_waiting FROM challenges WHERE id = $1",
         )
         .bind(challenge_id)
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.map(|(status, amount, matched_pairs, yes_waiting, no_waiting)| {
-            (
-                ChallengeStatus::parse(&status).unwrap_or(ChallengeStatus::Pending),
-                Counters { amount, matched_pairs, yes_waiting, no_waiting },
-            )
-        }))
+        Ok(
+            row.map(|(status, amount, matched_pairs, yes_waiting, no_waiting)| {
+                (
+                    ChallengeStatus::parse(&status).unwrap_or(ChallengeStatus::Pending),
+                    Counters {
+                        amount,
+                        matched_pairs,
+                        yes_waiting,
+                        no_waiting,
+                    },
+                )
+            }),
+        )
     }
 
-    async fn why_not(&self, tx: &mut super::Conn, challenge_id: i64, verb: &str, needed: &str) -> AppError {
-        let status: Result<Option<String>, _> = sqlx::query_scalar("SELECT status FROM challenges WHERE id = $1")
-            .bind(challenge_id)
-            .fetch_optional(&mut *tx)
-            .await;
+    async fn why_not(
+        &self,
+        tx: &mut super::Conn,
+        challenge_id: i64,
+        verb: &str,
+        needed: &str,
+    ) -> AppError {
+        let status: Result<Option<String>, _> =
+            sqlx::query_scalar("SELECT status FROM challenges WHERE id = $1")
+                .bind(challenge_id)
+                .fetch_optional(&mut *tx)
+                .await;
         match status {
             Err(e) => e.into(),
             Ok(None) => AppError::not_found("Challenge"),
             Ok(Some(s)) => AppError::invalid_state(format!(
                 "Only a challenge {needed} can be {verb}; this one is {}.",
-                ChallengeStatus::parse(&s).map(|s| s.label()).unwrap_or("in another state")
+                ChallengeStatus::parse(&s)
+                    .map(|s| s.label())
+                    .unwrap_or("in another state")
             )),
         }
     }
@@ -150,6 +221,8 @@ async fn insert_job(
             e.into()
         }
     })?;
-    let row: JobRow = job_by_id_in(tx, id).await?.ok_or_else(|| AppError::internal("job vanished"))?;
+    let row: JobRow = job_by_id_in(tx, id)
+        .await?
+        .ok_or_else(|| AppError::internal("job vanished"))?;
     Ok(row.into_job(now_ms))
 }

@@ -8,11 +8,17 @@ use sqlx::Executor;
 use std::path::Path;
 
 /// Creates the database file's folder, then the two pools.
-pub(super) async fn pools(url: &str, settings: &PoolSettings) -> Result<(AnyPool, AnyPool), AppError> {
+pub(super) async fn pools(
+    url: &str,
+    settings: &PoolSettings,
+) -> Result<(AnyPool, AnyPool), AppError> {
     if let Some(dir) = file_path(url).and_then(|p| Path::new(p).parent().map(Path::to_path_buf)) {
         if !dir.as_os_str().is_empty() {
             std::fs::create_dir_all(&dir).map_err(|e| {
-                AppError::internal(format!("cannot create the database folder {}: {e}", dir.display()))
+                AppError::internal(format!(
+                    "cannot create the database folder {}: {e}",
+                    dir.display()
+                ))
             })?;
         }
     }
@@ -20,8 +26,12 @@ pub(super) async fn pools(url: &str, settings: &PoolSettings) -> Result<(AnyPool
     let write = options(1, settings, WRITER_CACHE_KIB).connect(&url).await?;
     // WAL lets readers proceed while the writer commits; it is a property of the file,
     // so setting it once through the writer is enough.
-    sqlx::query("PRAGMA journal_mode = WAL").execute(&write).await?;
-    let read = options(settings.max_connections.max(2), settings, READER_CACHE_KIB).connect(&url).await?;
+    sqlx::query("PRAGMA journal_mode = WAL")
+        .execute(&write)
+        .await?;
+    let read = options(settings.max_connections.max(2), settings, READER_CACHE_KIB)
+        .connect(&url)
+        .await?;
     Ok((read, write))
 }
 
@@ -72,11 +82,17 @@ mod tests {
 
     #[test]
     fn finds_the_file_in_each_url_form() {
-        assert_eq!(file_path("sqlite://data/gauntlet.db"), Some("data/gauntlet.db"));
+        assert_eq!(
+            file_path("sqlite://data/gauntlet.db"),
+            Some("data/gauntlet.db")
+        );
         assert_eq!(file_path("sqlite:data/g.db?mode=rwc"), Some("data/g.db"));
         assert_eq!(file_path("sqlite:///tmp/x.db"), Some("/tmp/x.db"));
         assert_eq!(file_path("sqlite::memory:"), None);
         assert_eq!(with_create_mode("sqlite:a.db"), "sqlite:a.db?mode=rwc");
-        assert_eq!(with_create_mode("sqlite:a.db?mode=ro"), "sqlite:a.db?mode=ro");
+        assert_eq!(
+            with_create_mode("sqlite:a.db?mode=ro"),
+            "sqlite:a.db?mode=ro"
+        );
     }
 }

@@ -34,14 +34,26 @@ impl TestDb {
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let url = format!("sqlite://{}/gauntlet.db", dir.path().display());
-        let store = Store::connect(&url, &PoolSettings::default()).await.expect("sqlite store");
-        TestDb { store, url, cleanup: Cleanup::File(dir) }
+        let store = Store::connect(&url, &PoolSettings::default())
+            .await
+            .expect("sqlite store");
+        TestDb {
+            store,
+            url,
+            cleanup: Cleanup::File(dir),
+        }
     }
 
     pub async fn postgres() -> TestDb {
         let (url, admin_url, schema) = fresh_postgres_schema().await;
-        let store = Store::connect(&url, &PoolSettings::default()).await.expect("postgres store");
-        TestDb { store, url, cleanup: Cleanup::Schema { admin_url, schema } }
+        let store = Store::connect(&url, &PoolSettings::default())
+            .await
+            .expect("postgres store");
+        TestDb {
+            store,
+            url,
+            cleanup: Cleanup::Schema { admin_url, schema },
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -88,12 +100,18 @@ async fn sweep_abandoned_schemas(conn: &mut sqlx::PgConnection) {
     .await
     .unwrap_or_default();
     for name in names {
-        let pid = name.trim_start_matches(SCHEMA_PREFIX).split('_').next().unwrap_or_default();
+        let pid = name
+            .trim_start_matches(SCHEMA_PREFIX)
+            .split('_')
+            .next()
+            .unwrap_or_default();
         let alive = std::path::Path::new(&format!("/proc/{pid}")).exists();
         if !alive {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {name} CASCADE")))
-                .execute(&mut *conn)
-                .await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS {name} CASCADE"
+            )))
+            .execute(&mut *conn)
+            .await;
         }
     }
 }
@@ -104,13 +122,20 @@ impl Drop for TestDb {
             let (admin_url, schema) = (admin_url.clone(), schema.clone());
             // Drop runs outside any async context we could await in: a thread of its own.
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
                 rt.block_on(async move {
                     use sqlx::Connection;
                     if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
-                            .execute(&mut conn)
-                            .await;
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                        )))
+                        .execute(&mut conn)
+                        .await;
                     }
                 });
             })

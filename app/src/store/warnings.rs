@@ -19,9 +19,11 @@ pub struct Warned {
 impl Store {
     /// The earliest moment a warning falls due.
     pub async fn next_warning_at_ms(&self) -> Result<Option<i64>, AppError> {
-        Ok(sqlx::query_scalar("SELECT MIN(next_warning_at_ms) FROM challenges WHERE next_warning_at_ms IS NOT NULL")
-            .fetch_one(&self.read)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(next_warning_at_ms) FROM challenges WHERE next_warning_at_ms IS NOT NULL",
+        )
+        .fetch_one(&self.read)
+        .await?)
     }
 
     /// Sends every warning due at `now_ms` for up to `limit` challenges. Exactly once
@@ -41,12 +43,19 @@ impl Store {
              ORDER BY next_warning_at_ms LIMIT $2{}",
             self.skip_locked()
         );
-        let due: Vec<(i64, i64, String, String, i64)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now_ms).bind(limit).fetch_all(&mut *tx).await?;
+        let due: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(now_ms)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
         let mut warned = Vec::with_capacity(due.len());
         for (id, due_at_ms, status, title, planned_ms) in due {
             // pending challenges warn nobody yet; activation brings the moment forward
-            let kind = if status == "active" { schedule.due_warning(due_at_ms, now_ms) } else { None };
+            let kind = if status == "active" {
+                schedule.due_warning(due_at_ms, now_ms)
+            } else {
+                None
+            };
             let mut sent = 0;
             if let Some(kind) = kind {
                 let (headline, body) = warning_text(&title, due_at_ms, now_ms);
@@ -66,7 +75,11 @@ impl Store {
                 sent = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(id)
                     .bind(kind.as_str())
-                    .bind(if kind.is_high_priority() { "high" } else { "normal" })
+                    .bind(if kind.is_high_priority() {
+                        "high"
+                    } else {
+                        "normal"
+                    })
                     .bind(headline)
                     .bind(body)
                     .bind(now_ms)
@@ -74,9 +87,14 @@ impl Store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
-                metrics::counter!("gauntlet_notifications_sent_total", "kind" => kind.as_str()).increment(sent);
+                metrics::counter!("gauntlet_notifications_sent_total", "kind" => kind.as_str())
+                    .increment(sent);
             }
-            let next = if status == "active" || status == "pending" { schedule.next_moment_ms(due_at_ms, now_ms) } else { None };
+            let next = if status == "active" || status == "pending" {
+                schedule.next_moment_ms(due_at_ms, now_ms)
+            } else {
+                None
+            };
             // conditional: another notifier may have moved it on already
             sqlx::query("UPDATE challenges SET next_warning_at_ms = $2 WHERE id = $1 AND next_warning_at_ms = $3")
                 .bind(id)
@@ -84,8 +102,15 @@ impl Store {
                 .bind(planned_ms)
                 .execute(&mut *tx)
                 .await?;
-            let nominal = kind.map(|k| due_at_ms - schedule.offset_ms(k)).unwrap_or(planned_ms);
-            warned.push(Warned { challenge_id: id, kind, due_ms: nominal.max(planned_ms), sent });
+            let nominal = kind
+                .map(|k| due_at_ms - schedule.offset_ms(k))
+                .unwrap_or(planned_ms);
+            warned.push(Warned {
+                challenge_id: id,
+                kind,
+                due_ms: nominal.max(planned_ms),
+                sent,
+            });
         }
         tx.commit().await?;
         Ok(warned)

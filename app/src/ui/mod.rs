@@ -14,6 +14,8 @@ use pages::{admin, participant};
 
 /// The HTML document around the app (server side only renders this).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -77,9 +79,28 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/payouts") view=admin::payouts::AdminPayoutsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/payouts/:id") view=admin::job::AdminJobPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=admin::users::AdminUsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/analytics") view=admin::analytics::AdminAnalyticsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=admin::audit::AdminAuditPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// Pages allow only our own scripts and the inline boot script carrying this
+/// response's nonce (Leptos adds it to every script it writes).
+#[cfg(feature = "ssr")]
+fn content_security_policy() {
+    use leptos::nonce::use_nonce;
+    if let (Some(nonce), Some(response)) =
+        (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    {
+        let policy = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+             img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+        );
+        if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+            response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+        }
     }
 }

@@ -29,7 +29,14 @@ impl TestServer {
         TestServer::start_with(backend, clock, |_| {}).await
     }
 
-    pub async fn start_with(backend: Backend, clock: SharedClock, tweak: impl FnOnce(&mut Config)) -> TestServer {
+    pub async fn start_with(
+        backend: Backend,
+        clock: SharedClock,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestServer {
+        if std::env::var("RUST_LOG").is_ok() {
+            app::telemetry::init_logging("text");
+        }
         let db = TestDb::new(backend).await;
         let mut config = Config::for_database(&db.url);
         config.admin_username = Some(ADMIN_USERNAME.into());
@@ -40,17 +47,26 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let running = start(services, listener).await.expect("server");
         let base = format!("http://{}", running.addr);
-        TestServer { db, running: Some(running), base }
+        TestServer {
+            db,
+            running: Some(running),
+            base,
+        }
     }
 
     /// Another instance (its own store, bus and engine) on the same database.
     pub async fn second_instance(&self) -> Instance {
         let mut config = Config::for_database(&self.db.url);
         config.bind_addr = "127.0.0.1:0".parse().unwrap();
-        let services = build_services(config, Arc::new(SystemClock)).await.expect("services");
+        let services = build_services(config, Arc::new(SystemClock))
+            .await
+            .expect("services");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let running = start(services, listener).await.expect("server");
-        Instance { base: format!("http://{}", running.addr), running }
+        Instance {
+            base: format!("http://{}", running.addr),
+            running,
+        }
     }
 
     pub fn services(&self) -> &app::service::Services {
@@ -66,14 +82,21 @@ impl TestServer {
         let mut headers = HeaderMap::new();
         headers.insert(ORIGIN, HeaderValue::from_str(&self.base).unwrap());
         Client {
-            http: reqwest::Client::builder().cookie_store(true).default_headers(headers).build().unwrap(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .default_headers(headers)
+                .build()
+                .unwrap(),
             base: self.base.clone(),
         }
     }
 
     /// A client with no cookie jar and no Origin header.
     pub fn bare(&self) -> Client {
-        Client { http: reqwest::Client::new(), base: self.base.clone() }
+        Client {
+            http: reqwest::Client::new(),
+            base: self.base.clone(),
+        }
     }
 
     pub async fn admin(&self) -> Client {
@@ -85,12 +108,22 @@ impl TestServer {
     /// A registered, signed-in participant with `coins` credited by the admin.
     pub async fn participant(&self, name: &str, coins: i64) -> (Client, Value) {
         let c = self.browser();
-        let (status, user) = c.post("/api/v1/auth/register", json!({"username": name, "password": "password-123"})).await;
+        let (status, user) = c
+            .post(
+                "/api/v1/auth/register",
+                json!({"username": name, "password": "password-123"}),
+            )
+            .await;
         assert_eq!(status, 201, "{user}");
         c.login(name, "password-123").await;
         if coins > 0 {
             let admin = self.admin().await;
-            let (status, body) = admin.post(&format!("/api/v1/admin/users/{}/credit", user["id"]), json!({"amount": coins})).await;
+            let (status, body) = admin
+                .post(
+                    &format!("/api/v1/admin/users/{}/credit", user["id"]),
+                    json!({"amount": coins}),
+                )
+                .await;
             assert_eq!(status, 200, "{body}");
         }
         let (_, me) = c.get("/api/v1/me").await;
@@ -127,31 +160,63 @@ pub struct Client {
 
 impl Client {
     pub async fn login(&self, username: &str, password: &str) {
-        let (status, body) = self.post("/api/v1/auth/login", json!({"username": username, "password": password})).await;
+        let (status, body) = self
+            .post(
+                "/api/v1/auth/login",
+                json!({"username": username, "password": password}),
+            )
+            .await;
         assert_eq!(status, 200, "login {username}: {body}");
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self.http.get(format!("{}{}", self.base, path)).send().await.expect("request");
+        let r = self
+            .http
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .expect("request");
         decode(r).await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let r = self.http.post(format!("{}{}", self.base, path)).json(&body).send().await.expect("request");
+        let r = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
         decode(r).await
     }
 
     pub async fn post_empty(&self, path: &str) -> (u16, Value) {
-        let r = self.http.post(format!("{}{}", self.base, path)).send().await.expect("request");
+        let r = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .expect("request");
         decode(r).await
     }
 
     pub async fn delete(&self, path: &str) -> (u16, Value) {
-        let r = self.http.delete(format!("{}{}", self.base, path)).send().await.expect("request");
+        let r = self
+            .http
+            .delete(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .expect("request");
         decode(r).await
     }
 
-    pub async fn raw(&self, method: reqwest::Method, path: &str, content_type: &str, body: Vec<u8>) -> (u16, Value, Option<String>) {
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (u16, Value, Option<String>) {
         let r = self
             .http
             .request(method, format!("{}{}", self.base, path))
@@ -160,7 +225,11 @@ impl Client {
             .send()
             .await
             .expect("request");
-        let ct = r.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let ct = r
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let (s, v) = decode(r).await;
         (s, v, ct)
     }

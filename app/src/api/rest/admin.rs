@@ -32,7 +32,11 @@ pub async fn users(
     caller: Caller,
     ApiQuery(q): ApiQuery<UsersQuery>,
 ) -> Result<Json<Page<User>>, AppError> {
-    Ok(Json(services.admin_users(caller.user, q.q.as_deref(), q.cursor.as_deref(), q.limit).await?))
+    Ok(Json(
+        services
+            .admin_users(caller.user, q.q.as_deref(), q.cursor.as_deref(), q.limit)
+            .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/credit", request_body = CreditRequest,
@@ -43,17 +47,37 @@ pub async fn credit(
     Id(user_id): Id,
     ApiJson(body): ApiJson<CreditRequest>,
 ) -> Result<Json<User>, AppError> {
-    Ok(Json(services.admin_credit(caller.user, user_id, body.amount, body.memo.as_deref()).await?))
+    Ok(Json(
+        services
+            .admin_credit(caller.user, user_id, body.amount, body.memo.as_deref())
+            .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/freeze", responses((status = 200, body = User), (status = 409)))]
-pub async fn freeze(State(services): State<Services>, caller: Caller, Id(user_id): Id) -> Result<Json<User>, AppError> {
-    Ok(Json(services.admin_set_frozen(caller.user, user_id, true).await?))
+pub async fn freeze(
+    State(services): State<Services>,
+    caller: Caller,
+    Id(user_id): Id,
+) -> Result<Json<User>, AppError> {
+    Ok(Json(
+        services
+            .admin_set_frozen(caller.user, user_id, true)
+            .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/unfreeze", responses((status = 200, body = User), (status = 409)))]
-pub async fn unfreeze(State(services): State<Services>, caller: Caller, Id(user_id): Id) -> Result<Json<User>, AppError> {
-    Ok(Json(services.admin_set_frozen(caller.user, user_id, false).await?))
+pub async fn unfreeze(
+    State(services): State<Services>,
+    caller: Caller,
+    Id(user_id): Id,
+) -> Result<Json<User>, AppError> {
+    Ok(Json(
+        services
+            .admin_set_frozen(caller.user, user_id, false)
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/audit", params(PageQuery),
@@ -63,10 +87,17 @@ pub async fn audit(
     caller: Caller,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<AuditEntry>>, AppError> {
-    Ok(Json(services.admin_audit(caller.user, q.cursor.as_deref(), q.limit).await?))
+    Ok(Json(
+        services
+            .admin_audit(caller.user, q.cursor.as_deref(), q.limit)
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/ledger/check", responses((status = 200, body = LedgerCheck)))]
-pub async fn ledger_check(State(services): State<Services>, caller: Caller) -> Result<Json<LedgerCheck>, AppError> {
+pub async fn ledger_check(
+    State(services): State<Services>,
+    caller: Caller,
+) -> Result<Json<LedgerCheck>, AppError> {
     Ok(Json(services.admin_ledger_check(caller.user).await?))
 }

@@ -34,7 +34,9 @@ pub async fn register(
     State(services): State<Services>,
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<User>), AppError> {
-    let user = services.register(&body.username, &body.password, body.display_name.as_deref()).await?;
+    let user = services
+        .register(&body.username, &body.password, body.display_name.as_deref())
+        .await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -45,13 +47,18 @@ pub async fn login(
     PeerIp(address): PeerIp,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, AppError> {
-    let (user, token) = services.login(&body.username, &body.password, address).await?;
+    let (user, token) = services
+        .login(&body.username, &body.password, address)
+        .await?;
     let cookie = session_cookie(&token, services.config.session_secure_cookie);
     Ok(([(header::SET_COOKIE, cookie)], Json(user)).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", responses((status = 204)))]
-pub async fn logout(State(services): State<Services>, caller: Caller) -> Result<Response, AppError> {
+pub async fn logout(
+    State(services): State<Services>,
+    caller: Caller,
+) -> Result<Response, AppError> {
     if let Some(token) = &caller.token {
         services.logout(token).await?;
     }
@@ -73,5 +80,10 @@ pub async fn my_transactions(
 ) -> Result<Json<Page<LedgerTx>>, AppError> {
     let user = require_user(caller.user)?;
     let before = decode_cursor(q.cursor.as_deref())?;
-    Ok(Json(services.store.wallet_history(user.id, before, page_limit(q.limit)).await?))
+    Ok(Json(
+        services
+            .store
+            .wallet_history(user.id, before, page_limit(q.limit))
+            .await?,
+    ))
 }

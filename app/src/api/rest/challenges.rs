@@ -71,7 +71,11 @@ pub async fn list(
         cursor: q.cursor,
         limit: q.limit,
     };
-    Ok(Json(services.challenges_list(caller.user.as_ref(), &query).await?))
+    Ok(Json(
+        services
+            .challenges_list(caller.user.as_ref(), &query)
+            .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/challenges", request_body = CreateChallengeRequest,
@@ -95,8 +99,14 @@ pub async fn create(
 }
 
 #[utoipa::path(get, path = "/api/v1/challenges/{id}", responses((status = 200, body = Challenge), (status = 404)))]
-pub async fn get(State(services): State<Services>, caller: Caller, Id(id): Id) -> Result<Json<Challenge>, AppError> {
-    Ok(Json(services.challenge_view(caller.user.as_ref(), id).await?))
+pub async fn get(
+    State(services): State<Services>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<Json<Challenge>, AppError> {
+    Ok(Json(
+        services.challenge_view(caller.user.as_ref(), id).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/challenges/{id}/join", request_body = JoinRequest,
@@ -108,11 +118,18 @@ pub async fn join(
     Id(id): Id,
     ApiJson(body): ApiJson<JoinRequest>,
 ) -> Result<(StatusCode, Json<Stake>), AppError> {
-    Ok((StatusCode::CREATED, Json(services.challenge_join(caller.user, id, &body.side).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(services.challenge_join(caller.user, id, &body.side).await?),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/challenges/{id}/stake", responses((status = 204), (status = 404), (status = 409)))]
-pub async fn withdraw(State(services): State<Services>, caller: Caller, Id(id): Id) -> Result<StatusCode, AppError> {
+pub async fn withdraw(
+    State(services): State<Services>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<StatusCode, AppError> {
     services.stake_withdraw(caller.user, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -124,7 +141,11 @@ pub async fn evidence_list(
     Id(id): Id,
     ApiQuery(q): ApiQuery<EvidenceQuery>,
 ) -> Result<Json<Page<Evidence>>, AppError> {
-    Ok(Json(services.evidence_list(id, q.cursor.as_deref(), q.limit).await?))
+    Ok(Json(
+        services
+            .evidence_list(id, q.cursor.as_deref(), q.limit)
+            .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/challenges/{id}/evidence", request_body = EvidenceRequest,
@@ -135,6 +156,8 @@ pub async fn evidence_add(
     Id(id): Id,
     ApiJson(body): ApiJson<EvidenceRequest>,
 ) -> Result<(StatusCode, Json<Evidence>), AppError> {
-    let evidence = services.evidence_add(caller.user, id, &body.text, body.url.as_deref()).await?;
+    let evidence = services
+        .evidence_add(caller.user, id, &body.text, body.url.as_deref())
+        .await?;
     Ok((StatusCode::CREATED, Json(evidence)))
 }

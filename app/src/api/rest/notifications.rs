@@ -38,20 +38,43 @@ pub async fn list(
 ) -> Result<Json<Page<Notification>>, AppError> {
     let user = require_user(caller.user)?;
     let before = decode_cursor(q.cursor.as_deref())?;
-    Ok(Json(services.store.inbox(user.id, q.unread.unwrap_or(false), before, page_limit(q.limit)).await?))
+    Ok(Json(
+        services
+            .store
+            .inbox(
+                user.id,
+                q.unread.unwrap_or(false),
+                before,
+                page_limit(q.limit),
+            )
+            .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/read", responses((status = 204), (status = 404)))]
-pub async fn read(State(services): State<Services>, caller: Caller, Id(id): Id) -> Result<StatusCode, AppError> {
+pub async fn read(
+    State(services): State<Services>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<StatusCode, AppError> {
     let user = require_user(caller.user)?;
-    services.store.inbox_mark_read(user.id, id, services.now_ms()).await?;
+    services
+        .store
+        .inbox_mark_read(user.id, id, services.now_ms())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/notifications/read-all", responses((status = 204)))]
-pub async fn read_all(State(services): State<Services>, caller: Caller) -> Result<StatusCode, AppError> {
+pub async fn read_all(
+    State(services): State<Services>,
+    caller: Caller,
+) -> Result<StatusCode, AppError> {
     let user = require_user(caller.user)?;
-    services.store.inbox_mark_all_read(user.id, services.now_ms()).await?;
+    services
+        .store
+        .inbox_mark_all_read(user.id, services.now_ms())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -72,14 +95,23 @@ pub async fn events(
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let user = require_user(caller.user)?;
-    let last_seen: Option<i64> = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+    let last_seen: Option<i64> = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
     // subscribe before replaying, so nothing falls between the two
     let mut live = services.events.subscribe();
     let missed = match last_seen {
-        Some(after) => services.store.inbox_after(user.id, after, REPLAY_LIMIT).await?,
+        Some(after) => {
+            services
+                .store
+                .inbox_after(user.id, after, REPLAY_LIMIT)
+                .await?
+        }
         None => Vec::new(),
     };
     let is_admin = user.is_admin();
+    let shutdown = services.shutdown.clone();
     let stream = async_stream(move |tx| async move {
         let mut sent = last_seen.unwrap_or(0);
         for n in missed {
@@ -89,11 +121,21 @@ pub async fn events(
             }
         }
         loop {
-            let event = match live.recv().await {
+            // end with the client (a keep-alive write failed) or with the server
+            let received = tokio::select! {
+                _ = tx.closed() => return,
+                _ = shutdown.cancelled() => return,
+                r = live.recv() => r,
+            };
+            let event = match received {
                 Ok(e) => e,
                 Err(RecvError::Lagged(_)) => {
                     // too slow to keep up: catch up from the inbox instead
-                    if let Ok(rows) = services.store.inbox_after(user.id, sent, REPLAY_LIMIT).await {
+                    if let Ok(rows) = services
+                        .store
+                        .inbox_after(user.id, sent, REPLAY_LIMIT)
+                        .await
+                    {
                         for n in rows {
                             sent = sent.max(n.id);
                             if tx.send(notification_event(&n)).await.is_err() {
@@ -106,12 +148,20 @@ pub async fn events(
                 Err(RecvError::Closed) => return,
             };
             let out = match event.as_ref() {
-                LiveEvent::Notification { user_id, notification } if *user_id == user.id && notification.id > sent => {
+                LiveEvent::Notification {
+                    user_id,
+                    notification,
+                } if *user_id == user.id && notification.id > sent => {
                     sent = notification.id;
                     Some(notification_event(notification))
                 }
-                LiveEvent::Job { job } if is_admin => Event::default().event("job").json_data(job).ok(),
-                LiveEvent::Challenge { challenge_id, status } if is_admin => Event::default()
+                LiveEvent::Job { job } if is_admin => {
+                    Event::default().event("job").json_data(job).ok()
+                }
+                LiveEvent::Challenge {
+                    challenge_id,
+                    status,
+                } if is_admin => Event::default()
                     .event("challenge")
                     .json_data(serde_json::json!({"id": challenge_id, "status": status}))
                     .ok(),

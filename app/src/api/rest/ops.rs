@@ -14,7 +14,8 @@ pub async fn healthz() -> Json<serde_json::Value> {
 
 pub async fn readyz(State(services): State<Services>) -> Response {
     match services.store.ready().await {
-        Ok(()) => Json(json!({"status": "ready", "database": services.store.backend().name()})).into_response(),
+        Ok(()) => Json(json!({"status": "ready", "database": services.store.backend().name()}))
+            .into_response(),
         Err(_) => AppError::Unavailable.into_response(),
     }
 }

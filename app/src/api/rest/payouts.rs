@@ -2,10 +2,10 @@
 
 use crate::api::extract::{ApiJson, ApiQuery, Id, OptionalJson};
 use crate::api::session::Caller;
-use crate::domain::model::{Challenge, Page, PayoutEntry, PayoutJob};
-use crate::domain::AppError;
 use crate::domain::model::JobAction;
+use crate::domain::model::{Challenge, Page, PayoutEntry, PayoutJob};
 use crate::domain::payout::SettlementPreview;
+use crate::domain::AppError;
 use crate::service::Services;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -41,11 +41,24 @@ pub async fn challenges(
     caller: Caller,
     ApiQuery(q): ApiQuery<StatusQuery>,
 ) -> Result<Json<Page<Challenge>>, AppError> {
-    Ok(Json(services.admin_challenges(caller.user, q.status.as_deref(), q.cursor.as_deref(), q.limit).await?))
+    Ok(Json(
+        services
+            .admin_challenges(
+                caller.user,
+                q.status.as_deref(),
+                q.cursor.as_deref(),
+                q.limit,
+            )
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/challenges/{id}/preview", responses((status = 200, body = SettlementPreview)))]
-pub async fn preview(State(services): State<Services>, caller: Caller, Id(id): Id) -> Result<Json<SettlementPreview>, AppError> {
+pub async fn preview(
+    State(services): State<Services>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<Json<SettlementPreview>, AppError> {
     Ok(Json(services.settlement_preview(caller.user, id).await?))
 }
 
@@ -57,7 +70,9 @@ pub async fn resolve(
     Id(id): Id,
     ApiJson(body): ApiJson<ResolveRequest>,
 ) -> Result<(StatusCode, Json<PayoutJob>), AppError> {
-    let job = services.resolve(caller.user, id, &body.result, body.notes.as_deref()).await?;
+    let job = services
+        .resolve(caller.user, id, &body.result, body.notes.as_deref())
+        .await?;
     Ok((StatusCode::ACCEPTED, Json(job)))
 }
 
@@ -69,7 +84,9 @@ pub async fn cancel(
     Id(id): Id,
     OptionalJson(body): OptionalJson<CancelRequest>,
 ) -> Result<(StatusCode, Json<PayoutJob>), AppError> {
-    let job = services.cancel_challenge(caller.user, id, body.notes.as_deref()).await?;
+    let job = services
+        .cancel_challenge(caller.user, id, body.notes.as_deref())
+        .await?;
     Ok((StatusCode::ACCEPTED, Json(job)))
 }
 
@@ -80,11 +97,24 @@ pub async fn jobs(
     caller: Caller,
     ApiQuery(q): ApiQuery<StatusQuery>,
 ) -> Result<Json<Page<PayoutJob>>, AppError> {
-    Ok(Json(services.jobs(caller.user, q.status.as_deref(), q.cursor.as_deref(), q.limit).await?))
+    Ok(Json(
+        services
+            .jobs(
+                caller.user,
+                q.status.as_deref(),
+                q.cursor.as_deref(),
+                q.limit,
+            )
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/payout-jobs/{id}", responses((status = 200, body = PayoutJob), (status = 404)))]
-pub async fn job(State(services): State<Services>, caller: Caller, Id(id): Id) -> Result<Json<PayoutJob>, AppError> {
+pub async fn job(
+    State(services): State<Services>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<Json<PayoutJob>, AppError> {
     Ok(Json(services.job_view(caller.user, id).await?))
 }
 
@@ -96,7 +126,17 @@ pub async fn entries(
     Id(id): Id,
     ApiQuery(q): ApiQuery<StatusQuery>,
 ) -> Result<Json<Page<PayoutEntry>>, AppError> {
-    Ok(Json(services.job_entries(caller.user, id, q.status.as_deref(), q.cursor.as_deref(), q.limit).await?))
+    Ok(Json(
+        services
+            .job_entries(
+                caller.user,
+                id,
+                q.status.as_deref(),
+                q.cursor.as_deref(),
+                q.limit,
+            )
+            .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/payout-jobs/{id}/{action}",
@@ -107,14 +147,32 @@ pub async fn control(
     caller: Caller,
     Path((id, action)): Path<(String, String)>,
 ) -> Result<Json<PayoutJob>, AppError> {
-    let id: i64 = id.parse().ok().filter(|n| *n > 0).ok_or_else(|| AppError::not_found("Payout job"))?;
+    let id: i64 = id
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| AppError::not_found("Payout job"))?;
     let action = JobAction::parse(&action).ok_or_else(|| AppError::not_found("Endpoint"))?;
     Ok(Json(services.job_control(caller.user, id, action).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/payout-jobs/retry-failed",
     responses((status = 200, description = "{items: [PayoutJob]} re-queued")))]
-pub async fn retry_failed(State(services): State<Services>, caller: Caller) -> Result<Json<Page<PayoutJob>>, AppError> {
+pub async fn retry_failed(
+    State(services): State<Services>,
+    caller: Caller,
+) -> Result<Json<Page<PayoutJob>>, AppError> {
     let items = services.jobs_retry_all_failed(caller.user).await?;
-    Ok(Json(Page { items, next_cursor: None }))
+    Ok(Json(Page {
+        items,
+        next_cursor: None,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/analytics", responses((status = 200, body = crate::domain::model::Analytics)))]
+pub async fn analytics(
+    State(services): State<Services>,
+    caller: Caller,
+) -> Result<Json<crate::domain::model::Analytics>, AppError> {
+    Ok(Json(services.analytics(caller.user).await?))
 }

@@ -19,13 +19,27 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         (0usize..4, 1i64..500).prop_map(|(user, coins)| Op::Credit { user, coins }),
-        (0usize..4, 0usize..4, 1i64..800).prop_map(|(from, to, coins)| Op::Transfer { from, to, coins }),
+        (0usize..4, 0usize..4, 1i64..800).prop_map(|(from, to, coins)| Op::Transfer {
+            from,
+            to,
+            coins
+        }),
     ]
 }
 
 async fn transfer(db: &TestDb, from: i64, to: i64, coins: i64) -> bool {
-    let Ok(mut tx) = db.store.begin().await else { return false };
-    let m = Movement { kind: TxKind::Stake, from_account: from, to_account: to, amount_coins: coins, challenge_id: None, stake_id: None, memo: None };
+    let Ok(mut tx) = db.store.begin().await else {
+        return false;
+    };
+    let m = Movement {
+        kind: TxKind::Stake,
+        from_account: from,
+        to_account: to,
+        amount_coins: coins,
+        challenge_id: None,
+        stake_id: None,
+        memo: None,
+    };
     match ledger_move(&mut tx, &m, 1).await {
         Ok(_) => tx.commit().await.is_ok(),
         Err(_) => false,
@@ -40,7 +54,11 @@ pub async fn random_credits_and_transfers_keep_the_invariants(db: &TestDb) {
         let u = user_with_coins(db, &format!("prop{i}"), 0).await;
         users.push((u.id, wallet_id(db, u.id).await));
     }
-    let mut runner = TestRunner::new(Config { cases: 24, failure_persistence: None, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: 24,
+        failure_persistence: None,
+        ..Config::default()
+    });
     let strategy = proptest::collection::vec(op(), 1..12);
     let handle = tokio::runtime::Handle::current();
     let model: std::sync::Mutex<HashMap<i64, i64>> = Default::default();
@@ -51,7 +69,10 @@ pub async fn random_credits_and_transfers_keep_the_invariants(db: &TestDb) {
                     match op {
                         Op::Credit { user, coins } => {
                             let (uid, wallet) = users[user];
-                            db.store.wallet_credit_from_issuance(uid, uid, coins, None, 1).await.expect("credit");
+                            db.store
+                                .wallet_credit_from_issuance(uid, uid, coins, None, 1)
+                                .await
+                                .expect("credit");
                             *model.lock().unwrap().entry(wallet).or_default() += coins;
                         }
                         Op::Transfer { from, to, coins } => {
@@ -59,7 +80,14 @@ pub async fn random_credits_and_transfers_keep_the_invariants(db: &TestDb) {
                             let have = *model.lock().unwrap().get(&wf).unwrap_or(&0);
                             let expect_ok = wf != wt && have >= coins;
                             let ok = transfer(db, wf, wt, coins).await;
-                            prop_assert_eq!(ok, expect_ok, "transfer {} of {} with {}", coins, wf, have);
+                            prop_assert_eq!(
+                                ok,
+                                expect_ok,
+                                "transfer {} of {} with {}",
+                                coins,
+                                wf,
+                                have
+                            );
                             if ok {
                                 let mut m = model.lock().unwrap();
                                 *m.entry(wf).or_default() -= coins;
@@ -104,8 +132,18 @@ pub async fn concurrent_transfers_keep_the_invariants(db: &TestDb) {
                     continue;
                 }
                 let coins = ((t * 31 + i * 17) % 400 + 1) as i64;
-                let Ok(mut tx) = store_db.begin().await else { continue };
-                let m = Movement { kind: TxKind::Stake, from_account: from, to_account: to, amount_coins: coins, challenge_id: None, stake_id: None, memo: None };
+                let Ok(mut tx) = store_db.begin().await else {
+                    continue;
+                };
+                let m = Movement {
+                    kind: TxKind::Stake,
+                    from_account: from,
+                    to_account: to,
+                    amount_coins: coins,
+                    challenge_id: None,
+                    stake_id: None,
+                    memo: None,
+                };
                 if ledger_move(&mut tx, &m, 1).await.is_ok() && tx.commit().await.is_ok() {
                     ok += 1;
                 }
@@ -126,5 +164,8 @@ pub async fn concurrent_transfers_keep_the_invariants(db: &TestDb) {
         assert!(b >= 0);
         total += b;
     }
-    assert_eq!(total, 5_000, "coins are conserved across {moved} concurrent transfers");
+    assert_eq!(
+        total, 5_000,
+        "coins are conserved across {moved} concurrent transfers"
+    );
 }

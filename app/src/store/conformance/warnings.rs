@@ -17,25 +17,41 @@ const DUE: i64 = NOW + 3 * 60 * MIN;
 async fn active_challenge(db: &TestDb, users: &[User]) -> i64 {
     let schedule = crate::domain::warning::WarningSchedule::default();
     let next = schedule.next_moment_ms(DUE, NOW);
-    let id = db.store.challenge_create(users[0].id, &new_challenge(10, Side::Yes, DUE), None, next, NOW).await.unwrap().0;
+    let id = db
+        .store
+        .challenge_create(
+            users[0].id,
+            &new_challenge(10, Side::Yes, DUE),
+            None,
+            next,
+            NOW,
+        )
+        .await
+        .unwrap()
+        .0;
     for (i, u) in users.iter().enumerate().skip(1) {
-        db.store.challenge_join(id, u.id, if i % 2 == 1 { Side::No } else { Side::Yes }, NOW).await.unwrap();
+        db.store
+            .challenge_join(id, u.id, if i % 2 == 1 { Side::No } else { Side::Yes }, NOW)
+            .await
+            .unwrap();
     }
     id
 }
 
 async fn warnings(db: &TestDb, kind: &str) -> Vec<(i64, i64, String)> {
-    sqlx::query_as("SELECT user_id, created_at_ms, title FROM notifications WHERE kind = $1 ORDER BY user_id")
-        .bind(kind)
-        .fetch_all(db.store.read_pool())
-        .await
-        .unwrap()
+    sqlx::query_as(
+        "SELECT user_id, created_at_ms, title FROM notifications WHERE kind = $1 ORDER BY user_id",
+    )
+    .bind(kind)
+    .fetch_all(db.store.read_pool())
+    .await
+    .unwrap()
 }
 
 async fn participants(db: &TestDb, n: usize, tag: &str) -> Vec<User> {
     let mut users = Vec::new();
     for i in 0..n {
-        users.push(user_with_coins(db, &format!("{tag}{i}"), 100).await);
+        users.push(user_with_coins(db, &format!("{tag}_user{i}"), 1_000).await);
     }
     users
 }
@@ -45,23 +61,41 @@ pub async fn warnings_go_out_at_their_moment_exactly_once(db: &TestDb) {
     active_challenge(db, &users).await;
     let clock = ManualClock::new(NOW);
     let notifier = Notifier::new(runtime(db, db.store.clone(), clock.clone()));
-    assert_eq!(notifier.pass().await.unwrap(), Some(DUE - 60 * MIN), "sleeps until the 1-hour mark");
+    assert_eq!(
+        notifier.pass().await.unwrap(),
+        Some(DUE - 60 * MIN),
+        "sleeps until the 1-hour mark"
+    );
     clock.set_ms(DUE - 60 * MIN - 1);
     notifier.pass().await.unwrap();
-    assert!(warnings(db, "deadline_1h").await.is_empty(), "not a millisecond early");
+    assert!(
+        warnings(db, "deadline_1h").await.is_empty(),
+        "not a millisecond early"
+    );
     clock.set_ms(DUE - 60 * MIN);
     assert_eq!(notifier.pass().await.unwrap(), Some(DUE - 10 * MIN));
     let sent = warnings(db, "deadline_1h").await;
     assert_eq!(sent.len(), 3);
-    assert!(sent.iter().all(|(_, at, title)| *at == DUE - 60 * MIN && title == "Ends in 60 minutes"));
+    assert!(sent
+        .iter()
+        .all(|(_, at, title)| *at == DUE - 60 * MIN && title == "Ends in 60 minutes"));
     notifier.pass().await.unwrap();
-    assert_eq!(warnings(db, "deadline_1h").await.len(), 3, "a second pass sends nothing again");
+    assert_eq!(
+        warnings(db, "deadline_1h").await.len(),
+        3,
+        "a second pass sends nothing again"
+    );
     clock.set_ms(DUE - 10 * MIN);
-    assert_eq!(notifier.pass().await.unwrap(), None, "nothing left to warn about");
-    let urgent: Vec<(i64, String)> = sqlx::query_as("SELECT user_id, priority FROM notifications WHERE kind = 'deadline_10m'")
-        .fetch_all(db.store.read_pool())
-        .await
-        .unwrap();
+    assert_eq!(
+        notifier.pass().await.unwrap(),
+        None,
+        "nothing left to warn about"
+    );
+    let urgent: Vec<(i64, String)> =
+        sqlx::query_as("SELECT user_id, priority FROM notifications WHERE kind = 'deadline_10m'")
+            .fetch_all(db.store.read_pool())
+            .await
+            .unwrap();
     assert_eq!(urgent.len(), 3);
     assert!(urgent.iter().all(|(_, p)| p == "high"));
 }
@@ -76,16 +110,28 @@ pub async fn a_late_joiner_gets_only_the_most_urgent_warning_with_the_real_time_
     notifier.pass().await.unwrap();
     // joins 8 minutes before the deadline: one 10-minute warning, not also the 1-hour one
     let late = user_with_coins(db, "late", 100).await;
-    db.store.challenge_join(id, late.id, Side::Yes, DUE - 8 * MIN).await.unwrap();
-    clock.set_ms(DUE - 8 * MIN);
-    notifier.pass().await.unwrap();
-    let mine: Vec<(String, String)> = sqlx::query_as("SELECT kind, title FROM notifications WHERE user_id = $1 AND kind LIKE 'deadline%'")
-        .bind(late.id)
-        .fetch_all(db.store.read_pool())
+    db.store
+        .challenge_join(id, late.id, Side::Yes, DUE - 8 * MIN)
         .await
         .unwrap();
-    assert_eq!(mine, vec![("deadline_10m".to_string(), "Ends in 8 minutes".to_string())]);
-    assert_eq!(warnings(db, "deadline_10m").await.len(), 3, "the others were not warned twice");
+    clock.set_ms(DUE - 8 * MIN);
+    notifier.pass().await.unwrap();
+    let mine: Vec<(String, String)> = sqlx::query_as(
+        "SELECT kind, title FROM notifications WHERE user_id = $1 AND kind LIKE 'deadline%'",
+    )
+    .bind(late.id)
+    .fetch_all(db.store.read_pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        mine,
+        vec![("deadline_10m".to_string(), "Ends in 8 minutes".to_string())]
+    );
+    assert_eq!(
+        warnings(db, "deadline_10m").await.len(),
+        3,
+        "the others were not warned twice"
+    );
 }
 
 pub async fn a_warning_due_while_down_is_sent_late_only_if_still_the_right_one(db: &TestDb) {
@@ -97,12 +143,21 @@ pub async fn a_warning_due_while_down_is_sent_late_only_if_still_the_right_one(d
     notifier.pass().await.unwrap();
     let sent = warnings(db, "deadline_1h").await;
     assert_eq!(sent.len(), 2);
-    assert!(sent.iter().all(|(_, _, title)| title == "Ends in 40 minutes"), "{sent:?}");
+    assert!(
+        sent.iter()
+            .all(|(_, _, title)| title == "Ends in 40 minutes"),
+        "{sent:?}"
+    );
     // and down again across the 10-minute mark: back at 3 minutes, the 10-minute warning still applies
     clock.set_ms(DUE - 3 * MIN);
     notifier.pass().await.unwrap();
     let urgent = warnings(db, "deadline_10m").await;
-    assert!(urgent.iter().all(|(_, _, title)| title == "Ends in 3 minutes"), "{urgent:?}");
+    assert!(
+        urgent
+            .iter()
+            .all(|(_, _, title)| title == "Ends in 3 minutes"),
+        "{urgent:?}"
+    );
 }
 
 pub async fn the_cooldown_holds_back_a_normal_warning_but_not_the_urgent_one(db: &TestDb) {
@@ -122,11 +177,23 @@ pub async fn the_cooldown_holds_back_a_normal_warning_but_not_the_urgent_one(db:
     let clock = ManualClock::new(DUE - 60 * MIN);
     let notifier = Notifier::new(runtime(db, db.store.clone(), clock.clone()));
     notifier.pass().await.unwrap();
-    let normal: Vec<i64> = warnings(db, "deadline_1h").await.into_iter().map(|(u, _, _)| u).collect();
-    assert_eq!(normal, vec![users[1].id], "the user warned 5 minutes ago is held back");
+    let normal: Vec<i64> = warnings(db, "deadline_1h")
+        .await
+        .into_iter()
+        .map(|(u, _, _)| u)
+        .collect();
+    assert_eq!(
+        normal,
+        vec![users[1].id],
+        "the user warned 5 minutes ago is held back"
+    );
     clock.set_ms(DUE - 10 * MIN);
     notifier.pass().await.unwrap();
-    let urgent = warnings(db, "deadline_10m").await.into_iter().filter(|(_, _, t)| t != "earlier").count();
+    let urgent = warnings(db, "deadline_10m")
+        .await
+        .into_iter()
+        .filter(|(_, _, t)| t != "earlier")
+        .count();
     assert_eq!(urgent, 2, "the high-priority warning is exempt");
 }
 
@@ -136,7 +203,9 @@ pub async fn two_notifiers_send_each_warning_once(db: &TestDb) {
     for _ in 0..50 {
         active_challenge(db, &users).await;
     }
-    let other = Store::connect(&db.url, &PoolSettings::default()).await.unwrap();
+    let other = Store::connect(&db.url, &PoolSettings::default())
+        .await
+        .unwrap();
     let clock = ManualClock::new(DUE - 60 * MIN);
     let a = Notifier::new(runtime(db, db.store.clone(), clock.clone()));
     let b = Notifier::new(runtime(db, other, clock));
@@ -149,5 +218,9 @@ pub async fn two_notifiers_send_each_warning_once(db: &TestDb) {
     .fetch_one(db.store.read_pool())
     .await
     .unwrap();
-    assert_eq!((sent, distinct), (200, 200), "4 participants × 50 challenges, once each");
+    assert_eq!(
+        (sent, distinct),
+        (200, 200),
+        "4 participants × 50 challenges, once each"
+    );
 }

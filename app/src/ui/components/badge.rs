@@ -26,7 +26,8 @@ pub fn job_colours(status: JobStatus) -> &'static str {
     }
 }
 
-const BADGE: &str = "inline-flex items-center rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset";
+const BADGE: &str =
+    "inline-flex items-center rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset";
 
 #[component]
 pub fn StatusBadge(status: ChallengeStatus) -> impl IntoView {

@@ -18,7 +18,11 @@ pub struct Live {
 #[component]
 pub fn Bell() -> impl IntoView {
     let initial = Resource::new(|| (), |_| unread_count());
-    let live = Live { unread: RwSignal::new(0), toast: RwSignal::new(None), received: RwSignal::new(0) };
+    let live = Live {
+        unread: RwSignal::new(0),
+        toast: RwSignal::new(None),
+        received: RwSignal::new(0),
+    };
     provide_context(live);
     subscribe(live);
     view! {
@@ -75,19 +79,30 @@ fn subscribe(live: Live) {
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
     Effect::new(move |_| {
-        let Ok(source) = web_sys::EventSource::new("/api/v1/events") else { return };
-        let on_notification = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            let Some(text) = event.data().as_string() else { return };
-            let Ok(n) = serde_json::from_str::<Notification>(&text) else { return };
-            if n.read_at.is_none() {
-                live.unread.update(|c| *c += 1);
-            }
-            live.received.update(|c| *c += 1);
-            if n.priority == Priority::High {
-                live.toast.set(Some(n));
-            }
-        });
-        let _ = source.add_event_listener_with_callback("notification", on_notification.as_ref().unchecked_ref());
+        let Ok(source) = web_sys::EventSource::new("/api/v1/events") else {
+            return;
+        };
+        let on_notification = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |event: web_sys::MessageEvent| {
+                let Some(text) = event.data().as_string() else {
+                    return;
+                };
+                let Ok(n) = serde_json::from_str::<Notification>(&text) else {
+                    return;
+                };
+                if n.read_at.is_none() {
+                    live.unread.update(|c| *c += 1);
+                }
+                live.received.update(|c| *c += 1);
+                if n.priority == Priority::High {
+                    live.toast.set(Some(n));
+                }
+            },
+        );
+        let _ = source.add_event_listener_with_callback(
+            "notification",
+            on_notification.as_ref().unchecked_ref(),
+        );
         let source = send_wrapper::SendWrapper::new(source);
         let on_notification = send_wrapper::SendWrapper::new(on_notification);
         on_cleanup(move || {

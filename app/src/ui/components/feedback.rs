@@ -6,9 +6,10 @@ use leptos::prelude::*;
 /// Sets the HTTP status of the page being rendered on the server.
 pub fn set_page_status(code: u16) {
     #[cfg(feature = "ssr")]
-    if let (Some(opts), Ok(status)) =
-        (use_context::<leptos_axum::ResponseOptions>(), axum::http::StatusCode::from_u16(code))
-    {
+    if let (Some(opts), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::StatusCode::from_u16(code),
+    ) {
         opts.set_status(status);
     }
     #[cfg(not(feature = "ssr"))]

@@ -3,12 +3,14 @@
 use crate::domain::AppError;
 use leptos::prelude::*;
 
-pub const INPUT_CLASS: &str = "mt-1 block w-full rounded-md border border-slate-400 bg-white px-3 py-2 text-slate-900 \
+pub const INPUT_CLASS: &str =
+    "mt-1 block w-full rounded-md border border-slate-400 bg-white px-3 py-2 text-slate-900 \
      focus:border-indigo-600 focus:outline-none focus:ring-2 focus:ring-indigo-600";
 pub const BUTTON_CLASS: &str = "inline-flex items-center justify-center rounded-md bg-indigo-700 px-4 py-2 font-semibold \
      text-white hover:bg-indigo-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600 \
      focus-visible:ring-offset-2 disabled:opacity-60";
-pub const SECONDARY_BUTTON_CLASS: &str = "inline-flex items-center justify-center rounded-md border border-slate-400 \
+pub const SECONDARY_BUTTON_CLASS: &str =
+    "inline-flex items-center justify-center rounded-md border border-slate-400 \
      bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100 focus:outline-none \
      focus-visible:ring-2 focus-visible:ring-indigo-600";
 

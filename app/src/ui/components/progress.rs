@@ -4,10 +4,30 @@ use crate::domain::coins::format_coins;
 use leptos::prelude::*;
 
 #[component]
-pub fn ProgressBar(processed: i64, total: i64, failed: i64, #[prop(optional)] testid: Option<&'static str>) -> impl IntoView {
-    let pct = if total > 0 { (processed as f64 * 100.0 / total as f64).clamp(0.0, 100.0) } else if processed > 0 { 100.0 } else { 0.0 };
-    let failed_pct = if total > 0 { (failed as f64 * 100.0 / total as f64).clamp(0.0, 100.0) } else { 0.0 };
-    let label = format!("{} / {} ({:.0}%)", format_coins(processed), format_coins(total), pct);
+pub fn ProgressBar(
+    processed: i64,
+    total: i64,
+    failed: i64,
+    #[prop(optional)] testid: Option<&'static str>,
+) -> impl IntoView {
+    let pct = if total > 0 {
+        (processed as f64 * 100.0 / total as f64).clamp(0.0, 100.0)
+    } else if processed > 0 {
+        100.0
+    } else {
+        0.0
+    };
+    let failed_pct = if total > 0 {
+        (failed as f64 * 100.0 / total as f64).clamp(0.0, 100.0)
+    } else {
+        0.0
+    };
+    let label = format!(
+        "{} / {} ({:.0}%)",
+        format_coins(processed),
+        format_coins(total),
+        pct
+    );
     view! {
         <div class="w-full">
             <div class="relative h-3 w-full overflow-hidden rounded-full bg-slate-200" role="progressbar"

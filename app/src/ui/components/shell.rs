@@ -48,6 +48,7 @@ fn UserNav(user: Option<User>) -> impl IntoView {
                     <a href="/admin" class=NAV_LINK data-testid="nav-admin">"Admin"</a>
                     <a href="/admin/payouts" class=NAV_LINK data-testid="nav-admin-payouts">"Payouts"</a>
                     <a href="/admin/users" class=NAV_LINK data-testid="nav-admin-users">"Users"</a>
+                    <a href="/admin/analytics" class=NAV_LINK>"Analytics"</a>
                     <a href="/admin/audit" class=NAV_LINK>"Audit"</a>
                 }
             });

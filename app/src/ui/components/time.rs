@@ -8,7 +8,11 @@ use leptos::prelude::*;
 pub fn LocalTime(at: DateTime<Utc>) -> impl IntoView {
     let text = RwSignal::new(at.format("%Y-%m-%d %H:%M UTC").to_string());
     Effect::new(move |_| {
-        text.set(at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string());
+        text.set(
+            at.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+        );
     });
     view! { <time datetime=at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)>{move || text.get()}</time> }
 }

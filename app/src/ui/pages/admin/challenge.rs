@@ -1,13 +1,17 @@
 //! `/admin/challenges/{id}`: details, evidence, participants, what each outcome
 //! would pay (the engine's own arithmetic), resolve and cancel.
 
-use crate::api::server_fns::{admin_challenge, list_evidence, AdminChallengeView, CancelChallenge, ResolveChallenge};
+use crate::api::server_fns::{
+    admin_challenge, list_evidence, AdminChallengeView, CancelChallenge, ResolveChallenge,
+};
 use crate::domain::challenge::Outcome;
 use crate::domain::coins::format_coins;
 use crate::domain::payout::Settlement;
 use crate::ui::components::badge::{JobBadge, StatusBadge};
 use crate::ui::components::feedback::{ErrorBox, Loading};
-use crate::ui::components::form::{field_error, form_error, BUTTON_CLASS, INPUT_CLASS, SECONDARY_BUTTON_CLASS};
+use crate::ui::components::form::{
+    field_error, form_error, BUTTON_CLASS, INPUT_CLASS, SECONDARY_BUTTON_CLASS,
+};
 use crate::ui::components::guard::Guarded;
 use crate::ui::components::time::LocalTime;
 use leptos::prelude::*;
@@ -30,7 +34,10 @@ fn AdminChallenge() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
     let resolve = ServerAction::<ResolveChallenge>::new();
     let cancel = ServerAction::<CancelChallenge>::new();
-    let view_data = Resource::new(move || (id(), resolve.version().get(), cancel.version().get()), |(id, _, _)| admin_challenge(id));
+    let view_data = Resource::new(
+        move || (id(), resolve.version().get(), cancel.version().get()),
+        |(id, _, _)| admin_challenge(id),
+    );
     let evidence = Resource::new(id, list_evidence);
     view! {
         <Suspense fallback=Loading>
@@ -67,7 +74,11 @@ fn AdminChallenge() -> impl IntoView {
 }
 
 #[component]
-fn Details(v: AdminChallengeView, resolve: ServerAction<ResolveChallenge>, cancel: ServerAction<CancelChallenge>) -> impl IntoView {
+fn Details(
+    v: AdminChallengeView,
+    resolve: ServerAction<ResolveChallenge>,
+    cancel: ServerAction<CancelChallenge>,
+) -> impl IntoView {
     let c = v.challenge.clone();
     let p = v.preview.clone();
     let can_resolve = c.status == crate::domain::challenge::ChallengeStatus::PendingAdmin;

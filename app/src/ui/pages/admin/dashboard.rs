@@ -38,7 +38,10 @@ pub fn AdminDashboardPage() -> impl IntoView {
 fn Dashboard() -> impl IntoView {
     let query = use_query_map();
     let tab = Memo::new(move |_| {
-        query.with(|q| q.get("tab")).and_then(|t| ChallengeStatus::parse(&t)).unwrap_or(ChallengeStatus::PendingAdmin)
+        query
+            .with(|q| q.get("tab"))
+            .and_then(|t| ChallengeStatus::parse(&t))
+            .unwrap_or(ChallengeStatus::PendingAdmin)
     });
     let tick = RwSignal::new(0u64);
     Effect::new(move |_| {
@@ -50,12 +53,16 @@ fn Dashboard() -> impl IntoView {
         });
     });
     let counts = Resource::new(move || tick.get(), |_| admin_counts());
-    let list = Resource::new(move || (tab.get(), tick.get()), |(t, _)| admin_challenge_list(t.as_str().to_string(), None));
+    let list = Resource::new(
+        move || (tab.get(), tick.get()),
+        |(t, _)| admin_challenge_list(t.as_str().to_string(), None),
+    );
     view! {
         <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
             <h1 class="text-2xl font-bold">"Admin dashboard"</h1>
             <nav class="flex gap-3 text-sm">
                 <a class="text-indigo-700 underline" href="/admin/payouts">"Payout jobs"</a>
+                <a class="text-indigo-700 underline" href="/admin/analytics">"Analytics"</a>
                 <a class="text-indigo-700 underline" href="/admin/users">"Users"</a>
                 <a class="text-indigo-700 underline" href="/admin/audit">"Audit log"</a>
             </nav>

@@ -34,7 +34,10 @@ fn Job() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
     let control = ServerAction::<JobAction>::new();
     let tick = polling(POLL_EVERY);
-    let job = Resource::new(move || (id(), tick.get(), control.version().get()), |(id, _, _)| payout_job(id));
+    let job = Resource::new(
+        move || (id(), tick.get(), control.version().get()),
+        |(id, _, _)| payout_job(id),
+    );
     view! {
         <ActionResult value=control.value() ok_text="Done." testid="job-action-result"/>
         <Transition fallback=Loading>

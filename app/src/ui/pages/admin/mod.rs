@@ -1,3 +1,4 @@
+pub mod analytics;
 pub mod audit;
 pub mod challenge;
 pub mod dashboard;

@@ -47,7 +47,14 @@ fn Payouts() -> impl IntoView {
     let retry_all = ServerAction::<RetryAllFailed>::new();
     let tick = polling(REFRESH_EVERY);
     let jobs = Resource::new(
-        move || (status.get(), tick.get(), control.version().get(), retry_all.version().get()),
+        move || {
+            (
+                status.get(),
+                tick.get(),
+                control.version().get(),
+                retry_all.version().get(),
+            )
+        },
         |(s, _, _, _)| payout_jobs(s),
     );
     view! {
@@ -89,7 +96,11 @@ fn Payouts() -> impl IntoView {
 
 #[component]
 fn StateTab(label: String, href: String, selected: bool, count: i64) -> impl IntoView {
-    let class = if selected { "-mb-px rounded-t border border-b-white border-slate-300 bg-white px-3 py-2 font-semibold" } else { "px-3 py-2 text-slate-700" };
+    let class = if selected {
+        "-mb-px rounded-t border border-b-white border-slate-300 bg-white px-3 py-2 font-semibold"
+    } else {
+        "px-3 py-2 text-slate-700"
+    };
     view! {
         <a href=href role="tab" aria-selected=selected.to_string() class=class data-testid=format!("jobs-tab-{label}")>
             {label.clone()}" "<span class="ml-1 rounded-full bg-slate-200 px-2 py-0.5 text-xs font-bold tabular-nums">{count}</span>

@@ -80,7 +80,11 @@ fn UsersContent() -> impl IntoView {
 }
 
 #[component]
-fn UserRow(user: User, credit: ServerAction<AdminCredit>, freeze: ServerAction<AdminSetFrozen>) -> impl IntoView {
+fn UserRow(
+    user: User,
+    credit: ServerAction<AdminCredit>,
+    freeze: ServerAction<AdminSetFrozen>,
+) -> impl IntoView {
     let row_id = format!("user-row-{}", user.username);
     let freeze_label = if user.frozen { "Unfreeze" } else { "Freeze" };
     view! {

@@ -12,7 +12,11 @@ use leptos_router::hooks::use_query_map;
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let value = login.value();
-    let next = move || use_query_map().with(|q| q.get("next")).unwrap_or_else(|| "/".to_string());
+    let next = move || {
+        use_query_map()
+            .with(|q| q.get("next"))
+            .unwrap_or_else(|| "/".to_string())
+    };
     let session = use_session();
     Effect::new(move |_| {
         if matches!(value.get(), Some(Ok(_))) {

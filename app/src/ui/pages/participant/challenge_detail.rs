@@ -1,7 +1,9 @@
 //! `/challenges/{id}`: both sides, pairs, pool, a live countdown, join, withdraw,
 //! evidence and the result. Polls while open so a join elsewhere shows up here.
 
-use crate::api::server_fns::{get_challenge, list_evidence, AddEvidence, JoinChallenge, WithdrawStake};
+use crate::api::server_fns::{
+    get_challenge, list_evidence, AddEvidence, JoinChallenge, WithdrawStake,
+};
 use crate::domain::challenge::{Outcome, Side, StakeStatus};
 use crate::domain::coins::format_coins;
 use crate::domain::model::{Challenge, Evidence, User};
@@ -43,10 +45,20 @@ pub fn ChallengePage() -> impl IntoView {
         }
     });
     let challenge = Resource::new(
-        move || (id(), join.version().get(), withdraw.version().get(), poll.get()),
+        move || {
+            (
+                id(),
+                join.version().get(),
+                withdraw.version().get(),
+                poll.get(),
+            )
+        },
         |(id, _, _, _)| get_challenge(id),
     );
-    let evidence = Resource::new(move || (id(), evidence_action.version().get()), |(id, _)| list_evidence(id));
+    let evidence = Resource::new(
+        move || (id(), evidence_action.version().get()),
+        |(id, _)| list_evidence(id),
+    );
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
@@ -76,7 +88,10 @@ fn ChallengeView(
 ) -> impl IntoView {
     let c = challenge;
     let open = c.status.accepts_stakes();
-    let live_stake = c.my_stake.clone().filter(|s| s.status != StakeStatus::Cancelled);
+    let live_stake = c
+        .my_stake
+        .clone()
+        .filter(|s| s.status != StakeStatus::Cancelled);
     view! {
         <article class="space-y-6">
             <header>
@@ -180,7 +195,11 @@ fn ResultBanner(outcome: Outcome, notes: Option<String>) -> impl IntoView {
 fn JoinButtons(challenge: Challenge, join: ServerAction<JoinChallenge>) -> impl IntoView {
     let sides: Vec<Side> = match challenge.challenged_id {
         // a direct challenge is taken on the side opposite the creator's; the server checks too
-        Some(_) => vec![if challenge.yes_waiting > 0 { Side::No } else { Side::Yes }],
+        Some(_) => vec![if challenge.yes_waiting > 0 {
+            Side::No
+        } else {
+            Side::Yes
+        }],
         None => vec![Side::Yes, Side::No],
     };
     view! {
@@ -207,8 +226,12 @@ fn EvidenceSection(
     action: ServerAction<AddEvidence>,
 ) -> impl IntoView {
     let value = action.value();
-    let may_add = user.is_some() && challenge.status.accepts_evidence()
-        && (challenge.my_stake.as_ref().is_some_and(|s| s.status != StakeStatus::Cancelled)
+    let may_add = user.is_some()
+        && challenge.status.accepts_evidence()
+        && (challenge
+            .my_stake
+            .as_ref()
+            .is_some_and(|s| s.status != StakeStatus::Cancelled)
             || user.as_ref().is_some_and(|u| u.id == challenge.creator_id));
     view! {
         <section class="mt-8" aria-label="Evidence">

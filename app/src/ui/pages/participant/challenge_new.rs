@@ -27,7 +27,11 @@ fn NewChallengeForm() -> impl IntoView {
     let create = ServerAction::<CreateChallenge>::new();
     let value = create.value();
     let session = use_session();
-    let draft = RwSignal::new(ChallengeDraft { category: "other".into(), side: "yes".into(), ..Default::default() });
+    let draft = RwSignal::new(ChallengeDraft {
+        category: "other".into(),
+        side: "yes".into(),
+        ..Default::default()
+    });
     let touched = RwSignal::new(BTreeSet::<&'static str>::new());
     let tz_offset_min = RwSignal::new(0i32);
     let hydrated = RwSignal::new(false);
@@ -56,12 +60,19 @@ fn NewChallengeForm() -> impl IntoView {
                 Some(Err(e)) => e.field(field),
                 _ => None,
             };
-            server.or_else(|| touched.with(|t| t.contains(field)).then(|| client_errors.with(|e| e.get(field).cloned())).flatten())
+            server.or_else(|| {
+                touched
+                    .with(|t| t.contains(field))
+                    .then(|| client_errors.with(|e| e.get(field).cloned()))
+                    .flatten()
+            })
         })
     };
-    let touch = move |field: &'static str| touched.update(|t| {
-        t.insert(field);
-    });
+    let touch = move |field: &'static str| {
+        touched.update(|t| {
+            t.insert(field);
+        })
+    };
     macro_rules! bind {
         ($field:ident) => {
             move |ev| {

@@ -24,7 +24,11 @@ pub fn MePage() -> impl IntoView {
 fn MeContent() -> impl IntoView {
     let session = use_session();
     let balance = move || {
-        session.and_then(|s| s.user.get()).and_then(|r| r.ok()).flatten().map(|u| (u.balance, u.frozen))
+        session
+            .and_then(|s| s.user.get())
+            .and_then(|r| r.ok())
+            .flatten()
+            .map(|u| (u.balance, u.frozen))
     };
     view! {
         <h1 class="mb-4 text-2xl font-bold">"My account"</h1>

@@ -25,7 +25,10 @@ fn Inbox() -> impl IntoView {
     let mark_all = ServerAction::<MarkAllRead>::new();
     let live = use_context::<Live>();
     let received = move || live.map(|l| l.received.get()).unwrap_or(0);
-    let items = Resource::new(move || (mark.version().get(), mark_all.version().get(), received()), |_| list_notifications(None));
+    let items = Resource::new(
+        move || (mark.version().get(), mark_all.version().get(), received()),
+        |_| list_notifications(None),
+    );
     view! {
         <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
             <h1 class="text-2xl font-bold">"Notifications"</h1>
