@@ -109,6 +109,8 @@ pub fn router(services: Services) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
+        // the WASM bundle and pages travel gzipped; event streams are never buffered
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             AppError::internal("the request handler panicked").into_response()

@@ -86,3 +86,18 @@ test("a frozen winner fails the job with the reason; unfreeze, retry, and it com
   const me = await as(request, base, winner, "GET", "/api/v1/me");
   expect((await me.json()).balance).toBe(590);
 });
+
+test("the analytics page draws its charts on the server, readable without JavaScript", async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ baseURL, javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/login?next=/admin/analytics");
+  await page.getByTestId("field-username").fill(ADMIN.username);
+  await page.getByTestId("field-password").fill(ADMIN.password);
+  await page.getByTestId("login-submit").click();
+  await expect(page).toHaveURL(/\/admin\/analytics$/);
+  await expect(page.getByTestId("chart-paid")).toHaveAttribute("aria-label", /coins paid per day/);
+  await expect(page.getByTestId("chart-paid").locator("rect")).toHaveCount(30);
+  await expect(page.getByTestId("stat-winners")).toBeVisible();
+  await expect(page.getByTestId("jobs-by-status")).toContainText("completed");
+  await context.close();
+});

@@ -87,3 +87,23 @@ test("the admin can reach the audit log and sees the credit", async ({ page, req
   await page.goto("/admin/audit");
   await expect(page.getByTestId("audit-row").filter({ hasText: `user:${id}` }).first()).toContainText("wallet.credit");
 });
+
+test("every page hydrates without a browser error", async ({ page, request, baseURL }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`${page.url()}: ${m.text()}`);
+  });
+  const api = await adminApi(request, baseURL!);
+  const r = await api.get("/api/v1/challenges?limit=1");
+  const anyChallenge = (await r.json()).items[0]?.id;
+  await signIn(page, ADMIN.username, ADMIN.password);
+  const pages = ["/", "/me", "/notifications", "/challenges/new", "/admin", "/admin?tab=active", "/admin/payouts",
+    "/admin/users", "/admin/audit", "/admin/analytics"];
+  if (anyChallenge) pages.push(`/challenges/${anyChallenge}`, `/admin/challenges/${anyChallenge}`);
+  for (const path of pages) {
+    await page.goto(path);
+    await waitForHydration(page);
+  }
+  expect(errors).toEqual([]);
+});

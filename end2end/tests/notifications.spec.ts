@@ -5,7 +5,7 @@ test("the bell badge counts up live when the participant is matched", async ({ p
   const base = baseURL!;
   const maker = await participant(request, base, 200, "bell_a");
   const taker = await participant(request, base, 200, "bell_b");
-  const id = await createChallenge(request, base, maker, 50, 3600, "Bell challenge");
+  const id = await createChallenge(request, base, maker, 50, 7200, "Bell challenge");
   await signIn(page, maker.name);
   await page.goto("/");
   await waitForHydration(page);

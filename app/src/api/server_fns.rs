@@ -47,9 +47,20 @@ mod ctx {
     }
 }
 
+/// The signed-in user and their unread count: what the header shows on every page.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Me {
+    pub user: User,
+    pub unread: i64,
+}
+
 #[server(prefix = "/api/fn", endpoint = "current_user")]
-pub async fn current_user() -> Result<Option<User>, AppError> {
-    Ok(ctx::caller().user)
+pub async fn current_user() -> Result<Option<Me>, AppError> {
+    let Some(user) = ctx::caller().user else {
+        return Ok(None);
+    };
+    let unread = ctx::services()?.store.inbox_unread_count(user.id).await?;
+    Ok(Some(Me { user, unread }))
 }
 
 #[server(prefix = "/api/fn", endpoint = "login")]
@@ -397,12 +408,6 @@ pub async fn retry_all_failed() -> Result<Vec<crate::domain::model::PayoutJob>, 
     ctx::services()?
         .jobs_retry_all_failed(ctx::caller().user)
         .await
-}
-
-#[server(prefix = "/api/fn", endpoint = "unread_count")]
-pub async fn unread_count() -> Result<i64, AppError> {
-    let user = crate::service::auth::require_user(ctx::caller().user)?;
-    ctx::services()?.store.inbox_unread_count(user.id).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "list_notifications")]

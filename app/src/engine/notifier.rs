@@ -2,15 +2,12 @@
 //! due (or a new participant joins), sends it exactly once to every participant,
 //! and records how late it was.
 
-use super::backoff::Backoff;
 use super::Runtime;
 use crate::domain::AppError;
 use tokio_util::sync::CancellationToken;
 
 /// Challenges handled per transaction.
 const WARN_BATCH: i64 = 200;
-/// Look again this often when nothing is due (another instance may have planned sooner).
-const IDLE_RECHECK_MS: i64 = 30_000;
 
 pub struct Notifier {
     rt: Runtime,
@@ -22,35 +19,11 @@ impl Notifier {
     }
 
     pub async fn run(self, shutdown: CancellationToken) {
-        let mut backoff = Backoff::new();
-        loop {
-            if shutdown.is_cancelled() {
-                return;
-            }
-            let wake_at = match self.pass().await {
-                Ok(Some(next)) if next <= self.rt.now_ms() => {
-                    tokio::select! {
-                        _ = shutdown.cancelled() => return,
-                        _ = tokio::time::sleep(std::time::Duration::from_millis(20)) => continue,
-                    }
-                }
-                Ok(next) => {
-                    backoff.reset();
-                    let now = self.rt.now_ms();
-                    next.map_or(now + IDLE_RECHECK_MS, |n| n.min(now + IDLE_RECHECK_MS))
-                }
-                Err(e) => {
-                    let delay = backoff.next_delay();
-                    tracing::warn!(error = %e, "notifier pass failed");
-                    self.rt.now_ms() + delay.as_millis() as i64
-                }
-            };
-            let clock = self.rt.clock.clone();
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = clock.sleep_until(wake_at, &self.rt.wakers.notifier) => {}
-            }
-        }
+        let rt = self.rt.clone();
+        super::run_timed(&rt, &rt.wakers.notifier, &shutdown, "notifier", || {
+            self.pass()
+        })
+        .await;
     }
 
     /// Sends everything due now; returns when the next warning falls due.

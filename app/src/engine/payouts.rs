@@ -11,6 +11,7 @@ use crate::domain::AppError;
 use crate::store::payouts::{Claim, Settled};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// With nothing to do, look again this often (leases of dead workers expire).
 const IDLE_RECHECK: Duration = Duration::from_secs(1);
@@ -102,8 +103,12 @@ impl PayoutWorker {
             job_id = claim.job_id,
             batch_id = claim.batch_id
         );
-        let _enter = span.enter();
-        match self.settle(&claim).await? {
+        self.settle_claimed(&claim).instrument(span).await?;
+        Ok(true)
+    }
+
+    async fn settle_claimed(&mut self, claim: &Claim) -> Result<(), AppError> {
+        match self.settle(claim).await? {
             Settled::Done {
                 paid,
                 failed,
@@ -140,7 +145,7 @@ impl PayoutWorker {
             }
             Settled::LeaseLost => tracing::warn!("lease lost: another worker settles this batch"),
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Settles with retries: a transient error (a deadlock victim, a dropped

@@ -16,27 +16,16 @@ impl Store {
         admin_id: i64,
         now_ms: i64,
     ) -> Result<Result<(), Refusal>, AppError> {
-        let mut tx = self.begin().await?;
-        let n = sqlx::query("UPDATE payout_jobs SET status = 'paused', updated_at_ms = $2 WHERE id = $1 AND status IN ('queued', 'running')")
-            .bind(job_id)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Ok(Err("Only a queued or running job can be paused.".into()));
-        }
-        audit_write(
-            &mut tx,
-            Some(admin_id),
-            "job.pause",
-            &format!("job:{job_id}"),
-            "",
+        self.job_move_if(
+            job_id,
+            admin_id,
             now_ms,
+            "UPDATE payout_jobs SET status = 'paused', updated_at_ms = $2 \
+             WHERE id = $1 AND status IN ('queued', 'running')",
+            "job.pause",
+            "Only a queued or running job can be paused.",
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Ok(()))
+        .await
     }
 
     pub async fn job_resume_if_paused(
@@ -45,20 +34,42 @@ impl Store {
         admin_id: i64,
         now_ms: i64,
     ) -> Result<Result<(), Refusal>, AppError> {
+        self.job_move_if(
+            job_id,
+            admin_id,
+            now_ms,
+            "UPDATE payout_jobs SET status = 'running', updated_at_ms = $2 \
+             WHERE id = $1 AND status = 'paused'",
+            "job.resume",
+            "Only a paused job can be resumed.",
+        )
+        .await
+    }
+
+    /// One conditional status change of a job, with its audit row.
+    async fn job_move_if(
+        &self,
+        job_id: i64,
+        admin_id: i64,
+        now_ms: i64,
+        conditional_update: &'static str,
+        action: &str,
+        refusal: &str,
+    ) -> Result<Result<(), Refusal>, AppError> {
         let mut tx = self.begin().await?;
-        let n = sqlx::query("UPDATE payout_jobs SET status = 'running', updated_at_ms = $2 WHERE id = $1 AND status = 'paused'")
+        let moved = sqlx::query(conditional_update)
             .bind(job_id)
             .bind(now_ms)
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        if n == 0 {
-            return Ok(Err("Only a paused job can be resumed.".into()));
+        if moved == 0 {
+            return Ok(Err(refusal.to_string()));
         }
         audit_write(
             &mut tx,
             Some(admin_id),
-            "job.resume",
+            action,
             &format!("job:{job_id}"),
             "",
             now_ms,

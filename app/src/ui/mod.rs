@@ -3,7 +3,7 @@
 pub mod components;
 pub mod pages;
 
-use crate::api::server_fns::current_user;
+use crate::api::server_fns::{current_user, Me};
 use crate::domain::model::User;
 use components::shell::AppHeader;
 use leptos::prelude::*;
@@ -38,11 +38,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// after anything that changes the balance or the session.
 #[derive(Clone, Copy)]
 pub struct Session {
-    pub user: Resource<Result<Option<User>, crate::domain::AppError>>,
+    pub user: Resource<Result<Option<Me>, crate::domain::AppError>>,
     pub refresh: RwSignal<u64>,
 }
 
 impl Session {
+    /// The signed-in user, once known.
+    pub async fn signed_in(&self) -> Option<User> {
+        self.user.await.ok().flatten().map(|me| me.user)
+    }
+
     pub fn bump(&self) {
         self.refresh.update(|n| *n += 1);
     }
@@ -59,6 +64,7 @@ pub fn App() -> impl IntoView {
     let user = Resource::new(move || refresh.get(), |_| current_user());
     provide_context(Session { user, refresh });
     components::countdown::provide_now();
+    components::bell::provide_live();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/gauntlet.css"/>

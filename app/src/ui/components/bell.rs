@@ -1,7 +1,6 @@
 //! The bell in the header: a live unread count over Server-Sent Events, and a
 //! toast when a high-priority notification (the 10-minute warning) arrives.
 
-use crate::api::server_fns::unread_count;
 use crate::domain::model::Notification;
 #[cfg(feature = "hydrate")]
 use crate::domain::model::Priority;
@@ -16,40 +15,39 @@ pub struct Live {
 }
 
 #[component]
-pub fn Bell() -> impl IntoView {
-    let initial = Resource::new(|| (), |_| unread_count());
-    let live = Live {
-        unread: RwSignal::new(0),
-        toast: RwSignal::new(None),
-        received: RwSignal::new(0),
+pub fn Bell(unread: i64) -> impl IntoView {
+    let Some(live) = use_context::<Live>() else {
+        return ().into_any();
     };
-    provide_context(live);
+    live.unread.set(unread);
     subscribe(live);
+    let count = move || live.unread.get();
+    let class = move || {
+        if count() > 0 {
+            "ml-1 rounded-full bg-amber-400 px-1.5 text-xs font-bold text-slate-900 tabular-nums"
+        } else {
+            "ml-1 rounded-full bg-indigo-700 px-1.5 text-xs tabular-nums"
+        }
+    };
     view! {
         <a href="/notifications" class="relative rounded px-2 py-1 text-slate-100 hover:bg-indigo-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-white"
             data-testid="bell" aria-label="Notifications">
             <span aria-hidden="true">"🔔"</span>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let base = initial.await.unwrap_or(0);
-                    live.unread.set(base);
-                    let count = move || live.unread.get();
-                    let class = move || {
-                        if count() > 0 {
-                            "ml-1 rounded-full bg-amber-400 px-1.5 text-xs font-bold text-slate-900 tabular-nums"
-                        } else {
-                            "ml-1 rounded-full bg-indigo-700 px-1.5 text-xs tabular-nums"
-                        }
-                    };
-                    view! {
-                        <span class=class data-testid="bell-count">{count}</span>
-                        <span class="sr-only">" unread"</span>
-                    }
-                })}
-            </Transition>
+            <span class=class data-testid="bell-count">{count}</span>
+            <span class="sr-only">" unread"</span>
         </a>
         <Toast toast=live.toast/>
     }
+    .into_any()
+}
+
+/// Live notification state for the whole page (the bell, the toast, the inbox).
+pub fn provide_live() {
+    provide_context(Live {
+        unread: RwSignal::new(0),
+        toast: RwSignal::new(None),
+        received: RwSignal::new(0),
+    });
 }
 
 #[component]

@@ -20,7 +20,7 @@ pub fn Guarded(#[prop(optional)] admin: bool, children: ChildrenFn) -> impl Into
                 Suspend::new(async move {
                     let Some(session) = session else { return view! { <Loading/> }.into_any() };
                     match session.user.await {
-                        Ok(Some(user)) if !admin || user.is_admin() => children.with_value(|c| c()).into_any(),
+                        Ok(Some(me)) if !admin || me.user.is_admin() => children.with_value(|c| c()).into_any(),
                         Ok(Some(_)) => view! { <Forbidden/> }.into_any(),
                         Ok(None) => {
                             let to = format!("/login?next={}", urlencode(&next));

@@ -1,8 +1,8 @@
 //! The header on every page: navigation, the signed-in user and their balance.
 
 use crate::api::server_fns::Logout;
+use crate::api::server_fns::Me;
 use crate::domain::coins::format_coins;
-use crate::domain::model::User;
 use crate::ui::use_session;
 use leptos::prelude::*;
 
@@ -19,11 +19,11 @@ pub fn AppHeader() -> impl IntoView {
                 <a href="/challenges/new" class=NAV_LINK>"New"</a>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        let user = match session {
+                        let me = match session {
                             Some(s) => s.user.await.ok().flatten(),
                             None => None,
                         };
-                        view! { <UserNav user/> }
+                        view! { <UserNav me/> }
                     })}
                 </Transition>
             </nav>
@@ -32,8 +32,8 @@ pub fn AppHeader() -> impl IntoView {
 }
 
 #[component]
-fn UserNav(user: Option<User>) -> impl IntoView {
-    match user {
+fn UserNav(me: Option<Me>) -> impl IntoView {
+    match me {
         None => view! {
             <div class="ml-auto flex items-center gap-3">
                 <a href="/login" class=NAV_LINK data-testid="nav-login">"Sign in"</a>
@@ -41,7 +41,7 @@ fn UserNav(user: Option<User>) -> impl IntoView {
             </div>
         }
         .into_any(),
-        Some(user) => {
+        Some(Me { user, unread }) => {
             let logout = ServerAction::<Logout>::new();
             let admin_links = user.is_admin().then(|| {
                 view! {
@@ -54,7 +54,7 @@ fn UserNav(user: Option<User>) -> impl IntoView {
             });
             view! {
                 <a href="/me" class=NAV_LINK data-testid="nav-me">"My account"</a>
-                <crate::ui::components::bell::Bell/>
+                <crate::ui::components::bell::Bell unread/>
                 {admin_links}
                 <div class="ml-auto flex items-center gap-3">
                     <span class="text-sm text-indigo-100" data-testid="header-user">{user.display_name.clone()}</span>

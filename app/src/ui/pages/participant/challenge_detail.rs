@@ -62,7 +62,7 @@ pub fn ChallengePage() -> impl IntoView {
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
-                let user = match session { Some(s) => s.user.await.ok().flatten(), None => None };
+                let user = match session { Some(s) => s.signed_in().await, None => None };
                 match challenge.await {
                     Err(error) => {
                         if error.status() == 404 { set_page_status(404); }

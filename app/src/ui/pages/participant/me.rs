@@ -28,7 +28,7 @@ fn MeContent() -> impl IntoView {
             .and_then(|s| s.user.get())
             .and_then(|r| r.ok())
             .flatten()
-            .map(|u| (u.balance, u.frozen))
+            .map(|me| (me.user.balance, me.user.frozen))
     };
     view! {
         <h1 class="mb-4 text-2xl font-bold">"My account"</h1>
