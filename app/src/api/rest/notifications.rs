@@ -99,8 +99,9 @@ pub async fn events(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok());
+    let is_admin = user.is_admin();
     // subscribe before replaying, so nothing falls between the two
-    let mut live = services.events.subscribe();
+    let mut live = services.events.subscribe(user.id, is_admin);
     let missed = match last_seen {
         Some(after) => {
             services
@@ -110,7 +111,6 @@ pub async fn events(
         }
         None => Vec::new(),
     };
-    let is_admin = user.is_admin();
     let shutdown = services.shutdown.clone();
     let stream = async_stream(move |tx| async move {
         let mut sent = last_seen.unwrap_or(0);
