@@ -182,19 +182,30 @@ impl Services {
             (Some(username), Some(password)) => {
                 let reg = Registration::parse(username, password, None)?;
                 let hash = hash_password(reg.password.clone()).await?;
-                match self.store.user_by_username(&reg.username).await? {
-                    Some(user) => {
+                // create first, reset when taken: instances starting together on one
+                // database each end with the same admin, whichever created it
+                match self.store.user_create(&reg, &hash, Role::Admin, now).await {
+                    Ok(_) => {
+                        tracing::info!(username = %reg.username, "admin created from ADMIN_USERNAME")
+                    }
+                    Err(AppError::Validation { .. }) => {
+                        let (user, stored) = self
+                            .store
+                            .user_credentials(&reg.username)
+                            .await?
+                            .ok_or_else(|| {
+                                AppError::internal("the admin vanished during start-up")
+                            })?;
+                        // a restart with the same password keeps the admin's sessions
+                        if user.is_admin() && verify_password(reg.password.clone(), stored).await {
+                            return Ok(());
+                        }
                         self.store
                             .user_reset_password_and_role(user.id, &hash, Role::Admin)
                             .await?;
                         tracing::info!(username = %reg.username, "admin password set from ADMIN_PASSWORD");
                     }
-                    None => {
-                        self.store
-                            .user_create(&reg, &hash, Role::Admin, now)
-                            .await?;
-                        tracing::info!(username = %reg.username, "admin created from ADMIN_USERNAME");
-                    }
+                    Err(e) => return Err(e),
                 }
             }
             _ if self.store.admin_count().await? == 0 => {
@@ -202,9 +213,12 @@ impl Services {
                 let password = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
                 let reg = Registration::parse("admin", &password, Some("Administrator"))?;
                 let hash = hash_password(password.clone()).await?;
-                self.store
-                    .user_create(&reg, &hash, Role::Admin, now)
-                    .await?;
+                match self.store.user_create(&reg, &hash, Role::Admin, now).await {
+                    Ok(_) => {}
+                    // another instance starting at the same moment made it
+                    Err(AppError::Validation { .. }) => return Ok(()),
+                    Err(e) => return Err(e),
+                }
                 // Printed, not logged: it must not end up in log storage.
                 println!("\n  Gauntlet admin created — username: admin  password: {password}\n  (shown once; set ADMIN_USERNAME and ADMIN_PASSWORD to choose your own)\n");
             }
