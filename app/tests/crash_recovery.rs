@@ -2,47 +2,34 @@
 //! the test command built; GAUNTLET_BIN) is SIGKILLed mid-job on each database,
 //! restarted, and must finish the job with every winner paid exactly once.
 
+mod support;
+
 use app::domain::account::{Registration, Role};
 use app::domain::challenge::Outcome;
 use app::domain::model::JobStatus;
 use app::store::seed::SeedSpec;
 use app::store::testing::TestDb;
 use app::store::Backend;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::process::ServerProcess;
 
 const PAIRS: i64 = 30_000;
 const STAKE: i64 = 10;
 const FEE_BPS: i64 = 500;
 
-fn server_binary() -> String {
-    std::env::var("GAUNTLET_BIN").unwrap_or_else(|_| {
-        let target = std::env::var("CARGO_TARGET_DIR")
-            .unwrap_or_else(|_| format!("{}/../target", env!("CARGO_MANIFEST_DIR")));
-        format!("{target}/release/gauntlet")
-    })
-}
-
-fn spawn_server(db_url: &str, log: &std::path::Path) -> Child {
-    let bin = server_binary();
-    assert!(
-        std::path::Path::new(&bin).exists(),
-        "the server binary {bin} must be built first (cargo leptos build --release)"
-    );
-    let log = std::fs::File::create(log).expect("log file");
-    Command::new(bin)
-        .env("DATABASE_URL", db_url)
-        .env("BIND_ADDR", "127.0.0.1:0")
-        .env("PAYOUT_BATCH_SIZE", "50")
-        .env("PAYOUT_LEASE_SECS", "2")
-        .env("PAYOUT_WORKERS", "2")
-        .env("ADMIN_USERNAME", "crash_admin")
-        .env("ADMIN_PASSWORD", "crash-admin-password")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::from(log.try_clone().expect("log")))
-        .stderr(Stdio::from(log))
-        .spawn()
-        .expect("start the server")
+fn spawn_server(db_url: &str, log: &std::path::Path) -> ServerProcess {
+    ServerProcess::spawn(
+        db_url,
+        log,
+        &[
+            ("PAYOUT_BATCH_SIZE", "50"),
+            ("PAYOUT_LEASE_SECS", "2"),
+            ("PAYOUT_WORKERS", "2"),
+            ("ADMIN_USERNAME", "crash_admin"),
+            ("ADMIN_PASSWORD", "crash-admin-password"),
+            ("RUST_LOG", "warn"),
+        ],
+    )
 }
 
 async fn job_progress(db: &TestDb, job_id: i64) -> (i64, JobStatus) {
@@ -109,8 +96,7 @@ async fn killed_mid_job_then_restarted_pays_everyone_once(backend: Backend) {
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        server.kill().expect("SIGKILL the server");
-        server.wait().expect("reap");
+        server.kill();
         let (processed, status) = job_progress(&db, job.id).await;
         assert!(
             processed < PAIRS && status == JobStatus::Running,
@@ -134,8 +120,7 @@ async fn killed_mid_job_then_restarted_pays_everyone_once(backend: Backend) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    server.kill().ok();
-    server.wait().ok();
+    server.kill();
 
     let pool = db.store.read_pool();
     let one = |sql: &'static str| async move {

@@ -14,6 +14,8 @@ on_both_databases!(
     participants_are_refused_admin_endpoints => participants_are_refused_admin_endpoints,
     cookie_writes_need_our_origin => cookie_writes_need_our_origin,
     operations_endpoints_answer => operations_endpoints_answer,
+    the_demo_seeds_users_and_challenges_once => the_demo_seeds_users_and_challenges_once,
+    instances_starting_together_share_one_admin => instances_starting_together_share_one_admin,
 );
 
 async fn register_login_me_logout(backend: Backend) {
@@ -424,4 +426,70 @@ async fn operations_endpoints_answer(backend: Backend) {
     let missing = reqwest::get(server.url("/no-such-page")).await.unwrap();
     assert_eq!(missing.status().as_u16(), 404);
     server.stop().await;
+}
+
+async fn the_demo_seeds_users_and_challenges_once(backend: Backend) {
+    let server = TestServer::start_with(
+        backend,
+        std::sync::Arc::new(app::engine::clock::SystemClock),
+        |c| c.demo = true,
+    )
+    .await;
+    // a second start on the same database must not seed again
+    server.services().seed_demo().await.expect("idempotent");
+    let alice = server.browser();
+    alice
+        .login("alice", app::service::demo::DEMO_PASSWORD)
+        .await;
+    let (status, page) = alice.get("/api/v1/challenges?limit=50").await;
+    assert_eq!(status, 200, "{page}");
+    let statuses: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|c| c["status"].as_str())
+        .collect();
+    assert_eq!(statuses.len(), 4, "{page}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "active").count(),
+        3,
+        "{page}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "pending").count(),
+        1,
+        "{page}"
+    );
+    let (_, me) = alice.get("/api/v1/me").await;
+    assert_eq!(
+        me["balance"].as_i64(),
+        Some(10_000 - 100 - 50 - 500),
+        "{me}"
+    );
+    server.assert_ledger_ok().await;
+}
+
+async fn instances_starting_together_share_one_admin(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let root = server.admin().await;
+    let services = server.services();
+    let mut config = (*services.config).clone();
+    config.admin_username = Some("deputy".into());
+    config.admin_password = Some("deputy-password".into());
+    let one = app::service::Services::new(
+        services.store.clone(),
+        services.clock.clone(),
+        config.clone(),
+    );
+    let two = app::service::Services::new(services.store.clone(), services.clock.clone(), config);
+    let (a, b) = tokio::join!(one.bootstrap_admin(), two.bootstrap_admin());
+    a.expect("first instance starts");
+    b.expect("second instance starts");
+    let deputy = server.browser();
+    deputy.login("deputy", "deputy-password").await;
+    let (_, me) = deputy.get("/api/v1/me").await;
+    assert_eq!(me["role"].as_str(), Some("admin"), "{me}");
+    // a restart with the same password keeps the admin signed in
+    services.bootstrap_admin().await.expect("restart");
+    assert_eq!(root.get("/api/v1/admin/users").await.0, 200);
 }

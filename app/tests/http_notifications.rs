@@ -4,9 +4,9 @@
 mod support;
 
 use app::store::Backend;
-use futures::StreamExt;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
+use support::sse::next_event;
 use support::{Client, TestServer};
 
 on_both_databases!(
@@ -90,53 +90,16 @@ async fn inbox(backend: Backend) {
     server.stop().await;
 }
 
-/// Reads the stream until an event named `name` arrives; returns its data.
-async fn next_event(
-    resp: &mut (impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
-    name: &str,
-    within: Duration,
-) -> Value {
-    let mut buffer = String::new();
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
-        let chunk = tokio::time::timeout_at(deadline, resp.next())
-            .await
-            .unwrap_or_else(|_| panic!("no `{name}` event within {within:?}; got: {buffer}"));
-        let chunk = chunk.expect("stream open").expect("chunk");
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let event = block
-                .lines()
-                .find_map(|l| l.strip_prefix("event:"))
-                .map(str::trim);
-            let data = block
-                .lines()
-                .find_map(|l| l.strip_prefix("data:"))
-                .map(str::trim);
-            if event == Some(name) {
-                return serde_json::from_str(data.unwrap_or("null")).expect("json data");
-            }
-        }
-    }
-}
-
 async fn open_stream(
     c: &Client,
     base: &str,
     last_event_id: Option<i64>,
-) -> impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin {
+) -> support::sse::EventStream {
     let mut req = c.http.get(format!("{base}/api/v1/events"));
     if let Some(id) = last_event_id {
         req = req.header("Last-Event-ID", id.to_string());
     }
-    let resp = req.send().await.expect("connect");
-    assert_eq!(resp.status().as_u16(), 200);
-    assert!(resp.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/event-stream"));
-    Box::pin(resp.bytes_stream())
+    support::sse::open(req).await
 }
 
 async fn live_match(backend: Backend) {

@@ -11,6 +11,9 @@ use reqwest::header::{HeaderMap, HeaderValue, ORIGIN};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
+pub mod process;
+pub mod sse;
+
 pub const ADMIN_USERNAME: &str = "root_admin";
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
 
