@@ -6,6 +6,7 @@ const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
 
 export default defineConfig({
   testDir: "./tests",
+  outputDir: "./test-results",
   globalSetup: "./global-setup.ts",
   timeout: 60_000,
   expect: { timeout: 10_000 },
