@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { adminApi, registerUser, signIn, uniqueName } from "./helpers";
+import { adminApi, registerUser, signIn, uniqueName, waitForHydration } from "./helpers";
 
 /** A datetime-local value `minutes` from now, in the browser's local time. */
 function localInput(minutesFromNow: number): string {
@@ -56,6 +56,8 @@ test("a validation error shows next to its field", async ({ page, request, baseU
   await api.credit(await registerUser(request, name), 100);
   await signIn(page, name);
   await page.goto("/challenges/new");
+  // typing is only checked live once the page is interactive
+  await waitForHydration(page);
   await page.getByTestId("field-title").fill("Too pricey");
   await page.getByTestId("field-amount").fill("5000000");
   await page.getByTestId("field-due_at").fill(localInput(60));
