@@ -14,7 +14,7 @@ pub async fn notifier(a: &Args) {
         let db = TestDb::new(backend).await;
         let n = 100_000i64;
         let now = chrono::Utc::now().timestamp_millis();
-        let first_warning = now + 30_000;
+        let first_warning = now + 60_000;
         let spread_ms = 120_000;
         db.store
             .seed(&SeedSpec {

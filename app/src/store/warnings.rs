@@ -48,7 +48,11 @@ impl Store {
             .bind(limit)
             .fetch_all(&mut *tx)
             .await?;
+        // decide each challenge's warning here, then write the whole batch in two
+        // statements: a round trip per challenge cannot keep up with busy minutes
         let mut warned = Vec::with_capacity(due.len());
+        let mut sends = Vec::new();
+        let mut moves = Vec::with_capacity(due.len());
         for (id, due_at_ms, status, title, planned_ms) in due {
             // pending challenges warn nobody yet; activation brings the moment forward
             let kind = if status == "active" {
@@ -56,52 +60,16 @@ impl Store {
             } else {
                 None
             };
-            let mut sent = 0;
             if let Some(kind) = kind {
                 let (headline, body) = warning_text(&title, due_at_ms, now_ms);
-                // the 10-minute warning is exempt from the cooldown
-                let cooldown = if kind.is_high_priority() {
-                    ""
-                } else {
-                    "AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = s.user_id AND n.challenge_id = $1 \
-                       AND n.kind IN ('deadline_1h', 'deadline_10m') AND n.created_at_ms > $6 - $7)"
-                };
-                let sql = format!(
-                    "INSERT INTO notifications (user_id, kind, priority, challenge_id, title, body, dedupe_key, created_at_ms) \
-                     SELECT DISTINCT s.user_id, $2, $3, $1, $4, $5, $2 || ':' || $1, $6 \
-                     FROM stakes s WHERE s.challenge_id = $1 AND s.status <> 'cancelled' {cooldown} \
-                     ON CONFLICT (user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING"
-                );
-                sent = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(id)
-                    .bind(kind.as_str())
-                    .bind(if kind.is_high_priority() {
-                        "high"
-                    } else {
-                        "normal"
-                    })
-                    .bind(headline)
-                    .bind(body)
-                    .bind(now_ms)
-                    .bind(cooldown_ms)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                metrics::counter!("gauntlet_notifications_sent_total", "kind" => kind.as_str())
-                    .increment(sent);
+                sends.push((id, kind, headline, body));
             }
             let next = if status == "active" || status == "pending" {
                 schedule.next_moment_ms(due_at_ms, now_ms)
             } else {
                 None
             };
-            // conditional: another notifier may have moved it on already
-            sqlx::query("UPDATE challenges SET next_warning_at_ms = $2 WHERE id = $1 AND next_warning_at_ms = $3")
-                .bind(id)
-                .bind(next)
-                .bind(planned_ms)
-                .execute(&mut *tx)
-                .await?;
+            moves.push((id, next, planned_ms));
             let nominal = kind
                 .map(|k| due_at_ms - schedule.offset_ms(k))
                 .unwrap_or(planned_ms);
@@ -109,10 +77,106 @@ impl Store {
                 challenge_id: id,
                 kind,
                 due_ms: nominal.max(planned_ms),
-                sent,
+                sent: 0,
             });
         }
+        let sent_to = insert_warnings(&mut tx, &sends, now_ms, cooldown_ms).await?;
+        for w in warned.iter_mut() {
+            w.sent = sent_to.iter().filter(|c| **c == w.challenge_id).count() as u64;
+            if let (Some(kind), true) = (w.kind, w.sent > 0) {
+                metrics::counter!("gauntlet_notifications_sent_total", "kind" => kind.as_str())
+                    .increment(w.sent);
+            }
+        }
+        move_next_warnings(&mut tx, &moves).await?;
         tx.commit().await?;
         Ok(warned)
     }
+}
+
+type Tx = super::Tx<'static>;
+
+/// `(…), (…)` rows of `width` placeholders from `$first` on.
+fn values_rows(rows: usize, width: usize, first: usize, casts: &[&str]) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = (0..width)
+                .map(|c| format!("CAST(${} AS {})", first + r * width + c, casts[c]))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes the batch's warnings to every participant, insert-or-skip on the unique
+/// key; a normal warning skips users warned about the same challenge within the
+/// cooldown, the high-priority one does not. Returns the challenge of each row written.
+async fn insert_warnings(
+    tx: &mut Tx,
+    sends: &[(i64, WarningKind, String, String)],
+    now_ms: i64,
+    cooldown_ms: i64,
+) -> Result<Vec<i64>, AppError> {
+    if sends.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = values_rows(
+        sends.len(),
+        5,
+        3,
+        &["BIGINT", "TEXT", "TEXT", "TEXT", "TEXT"],
+    );
+    let sql = format!(
+        "WITH w(challenge_id, kind, priority, title, body) AS (VALUES {rows}) \
+         INSERT INTO notifications (user_id, kind, priority, challenge_id, title, body, dedupe_key, created_at_ms) \
+         SELECT DISTINCT s.user_id, w.kind, w.priority, w.challenge_id, w.title, w.body, w.kind || ':' || w.challenge_id, $1 \
+         FROM w JOIN stakes s ON s.challenge_id = w.challenge_id \
+         WHERE s.status <> 'cancelled' AND (w.priority = 'high' OR NOT EXISTS ( \
+           SELECT 1 FROM notifications n WHERE n.user_id = s.user_id AND n.challenge_id = w.challenge_id \
+           AND n.kind IN ('deadline_1h', 'deadline_10m') AND n.created_at_ms > $1 - $2)) \
+         ON CONFLICT (user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING \
+         RETURNING challenge_id"
+    );
+    let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+        .bind(now_ms)
+        .bind(cooldown_ms);
+    for (id, kind, headline, body) in sends {
+        let priority = if kind.is_high_priority() {
+            "high"
+        } else {
+            "normal"
+        };
+        q = q
+            .bind(*id)
+            .bind(kind.as_str())
+            .bind(priority)
+            .bind(headline.clone())
+            .bind(body.clone());
+    }
+    Ok(q.fetch_all(&mut **tx).await?)
+}
+
+/// Moves each challenge's next warning on — only where it still holds the moment
+/// this pass read: another notifier may have moved it already.
+async fn move_next_warnings(
+    tx: &mut Tx,
+    moves: &[(i64, Option<i64>, i64)],
+) -> Result<(), AppError> {
+    if moves.is_empty() {
+        return Ok(());
+    }
+    let rows = values_rows(moves.len(), 3, 1, &["BIGINT", "BIGINT", "BIGINT"]);
+    let sql = format!(
+        "WITH m(id, next_ms, planned_ms) AS (VALUES {rows}) \
+         UPDATE challenges SET next_warning_at_ms = (SELECT m.next_ms FROM m WHERE m.id = challenges.id) \
+         WHERE id IN (SELECT id FROM m) \
+         AND next_warning_at_ms = (SELECT m.planned_ms FROM m WHERE m.id = challenges.id)"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (id, next, planned) in moves {
+        q = q.bind(*id).bind(*next).bind(*planned);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
 }
