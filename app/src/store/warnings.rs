@@ -169,9 +169,8 @@ async fn move_next_warnings(
     let rows = values_rows(moves.len(), 3, 1, &["BIGINT", "BIGINT", "BIGINT"]);
     let sql = format!(
         "WITH m(id, next_ms, planned_ms) AS (VALUES {rows}) \
-         UPDATE challenges SET next_warning_at_ms = (SELECT m.next_ms FROM m WHERE m.id = challenges.id) \
-         WHERE id IN (SELECT id FROM m) \
-         AND next_warning_at_ms = (SELECT m.planned_ms FROM m WHERE m.id = challenges.id)"
+         UPDATE challenges SET next_warning_at_ms = m.next_ms FROM m \
+         WHERE challenges.id = m.id AND challenges.next_warning_at_ms = m.planned_ms"
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for (id, next, planned) in moves {
