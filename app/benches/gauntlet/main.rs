@@ -1,7 +1,7 @@
 //! Gauntlet's benchmarks. Each prints its figures; none is a timed test.
 //!
 //!   cargo bench -p app --features testing --bench gauntlet -- [section...] [--db sqlite,postgres]
-//!     [--sizes 1000,100000,1000000] [--batches 500,5000]
+//!     [--sizes 1000,100000,1000000] [--batches 500,5000] [--workers 2] [--streams 10000]
 //!
 //! Sections: payouts (the payout engine against the raw set-based SQL floor),
 //! profile (where one payout worker's time goes), scheduler (lock lag at 100,000
@@ -43,6 +43,8 @@ struct Args {
     sizes: Vec<i64>,
     batches: Vec<i64>,
     workers: usize,
+    /// Event streams the fan-out section opens (capped by the open-file limit).
+    streams: i64,
 }
 
 fn args() -> Args {
@@ -52,6 +54,7 @@ fn args() -> Args {
         sizes: vec![1_000, 100_000, 1_000_000],
         batches: vec![500, 5_000],
         workers: 2,
+        streams: 10_000,
     };
     let mut it = std::env::args().skip(1);
     let list = |v: Option<String>| {
@@ -85,6 +88,7 @@ fn args() -> Args {
                     .collect()
             }
             "--workers" => a.workers = it.next().and_then(|w| w.parse().ok()).unwrap_or(2),
+            "--streams" => a.streams = it.next().and_then(|n| n.parse().ok()).unwrap_or(10_000),
             "--bench" => {}
             s if !s.starts_with('-') => a.sections.push(s.to_string()),
             _ => {}

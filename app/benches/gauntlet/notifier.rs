@@ -133,8 +133,10 @@ async fn stream_until_notified(
 /// has received its notification.
 pub async fn fan_out(a: &Args) {
     let participants: i64 = 10_000;
-    let streams =
-        participants.min(((raise_open_files(4 * participants as u64 + 1_000) - 1_000) / 2) as i64);
+    let streams = a
+        .streams
+        .min(participants)
+        .min(((raise_open_files(4 * participants as u64 + 1_000) - 1_000) / 2) as i64);
     println!("\n## Notifier: one warning fanned out to {participants} participants of one challenge, {streams} of them connected by event stream\n");
     println!("| db | inbox rows | all rows committed ms | streams | received p50 ms | p99 ms | all received ms |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
