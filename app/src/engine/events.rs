@@ -100,7 +100,7 @@ impl EventBus {
         }
     }
 
-    /// Users with an open stream (for the metrics and the tests).
+    /// Users with at least one open stream.
     pub fn connected_users(&self) -> usize {
         self.users()
             .values()

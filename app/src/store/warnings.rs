@@ -80,9 +80,15 @@ impl Store {
                 sent: 0,
             });
         }
-        let sent_to = insert_warnings(&mut tx, &sends, now_ms, cooldown_ms).await?;
+        let mut sent_per_challenge = std::collections::HashMap::<i64, u64>::new();
+        for challenge_id in insert_warnings(&mut tx, &sends, now_ms, cooldown_ms).await? {
+            *sent_per_challenge.entry(challenge_id).or_default() += 1;
+        }
         for w in warned.iter_mut() {
-            w.sent = sent_to.iter().filter(|c| **c == w.challenge_id).count() as u64;
+            w.sent = sent_per_challenge
+                .get(&w.challenge_id)
+                .copied()
+                .unwrap_or(0);
             if let (Some(kind), true) = (w.kind, w.sent > 0) {
                 metrics::counter!("gauntlet_notifications_sent_total", "kind" => kind.as_str())
                     .increment(w.sent);
