@@ -3,6 +3,7 @@
 //! once when a job is queued, run batches back to back, take over batches whose
 //! worker died, retry transient failures with backoff, and stop between batches
 //! on shutdown — a crash at any instant pays nothing twice and loses nothing.
+//! On SQLite (one writer) a worker claims and settles in the same transaction.
 
 use super::backoff::Backoff;
 use super::events::LiveEvent;
@@ -21,6 +22,14 @@ const SETTLE_ATTEMPTS: u32 = 5;
 const NOTIFY_BATCH: i64 = 2_000;
 /// How often a worker publishes a running job's progress to live subscribers.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+
+fn batch_span(claim: &Claim) -> tracing::Span {
+    tracing::info_span!(
+        "payout_batch",
+        job_id = claim.job_id,
+        batch_id = claim.batch_id
+    )
+}
 
 pub struct PayoutWorker {
     rt: Runtime,
@@ -71,7 +80,7 @@ impl PayoutWorker {
     pub async fn step(&mut self) -> Result<bool, AppError> {
         // SQLite commits one write transaction at a time: a second worker could only
         // queue behind the first, so on SQLite the workers take turns, a batch each.
-        let _turn = match &self.rt.payout_turns {
+        let turn = match &self.rt.payout_turns {
             Some(turns) => Some(
                 turns
                     .clone()
@@ -82,33 +91,52 @@ impl PayoutWorker {
             None => None,
         };
         let cfg = &self.rt.config;
-        let claim = self
-            .rt
-            .store
-            .payout_claim_batch(
-                cfg.payout_batch_size,
-                cfg.payout_lease_secs * 1000,
-                self.rt.now_ms(),
-            )
-            .await?;
-        let Some(claim) = claim else {
-            return self
+        let (batch_size, lease_ms, now_ms) = (
+            cfg.payout_batch_size,
+            cfg.payout_lease_secs * 1000,
+            self.rt.now_ms(),
+        );
+        if turn.is_some() {
+            // one writer: claim and settle in one transaction, nothing held between two
+            let Some((claim, settled)) = self
                 .rt
                 .store
-                .payout_notify_next(NOTIFY_BATCH, self.rt.now_ms())
-                .await;
+                .payout_claim_and_settle(batch_size, lease_ms, now_ms)
+                .await?
+            else {
+                return self.notify_next().await;
+            };
+            let span = batch_span(&claim);
+            self.after_settle(&claim, settled).instrument(span).await?;
+            return Ok(true);
+        }
+        let Some(claim) = self
+            .rt
+            .store
+            .payout_claim_batch(batch_size, lease_ms, now_ms)
+            .await?
+        else {
+            return self.notify_next().await;
         };
-        let span = tracing::info_span!(
-            "payout_batch",
-            job_id = claim.job_id,
-            batch_id = claim.batch_id
-        );
-        self.settle_claimed(&claim).instrument(span).await?;
+        let span = batch_span(&claim);
+        async {
+            let settled = self.settle(&claim).await?;
+            self.after_settle(&claim, settled).await
+        }
+        .instrument(span)
+        .await?;
         Ok(true)
     }
 
-    async fn settle_claimed(&mut self, claim: &Claim) -> Result<(), AppError> {
-        match self.settle(claim).await? {
+    async fn notify_next(&self) -> Result<bool, AppError> {
+        self.rt
+            .store
+            .payout_notify_next(NOTIFY_BATCH, self.rt.now_ms())
+            .await
+    }
+
+    async fn after_settle(&mut self, claim: &Claim, settled: Settled) -> Result<(), AppError> {
+        match settled {
             Settled::Done {
                 paid,
                 failed,
