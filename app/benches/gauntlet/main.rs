@@ -168,6 +168,13 @@ async fn awaiting(db: &TestDb, tag: &str, pairs: i64, challenges: i64) -> Seeded
 
 #[tokio::main]
 async fn main() {
+    // RUST_LOG=sqlx::query=debug shows every statement with its elapsed time
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let a = args();
     println!(
         "# Gauntlet benchmarks ({} cores)",

@@ -1,6 +1,7 @@
 //! The payout engine against the raw set-based SQL floor, on the same work.
 
 use super::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The raw set-based floor: the same balance updates, ledger rows and entry rows,
 /// batch by batch over the same keyset, with no claim, lease, fence or counters.
@@ -97,42 +98,51 @@ async fn floor(
 }
 
 /// Runs the engine's own workers (claim + settle + complete) until the job is
-/// completed, timing each step; the won/lost notices that follow are timed apart.
+/// completed, timing each step. The job's progress is read every 200 ms, as the
+/// admin page would (not after every batch); the paid time is the job's own
+/// completion moment. The won/lost notices that follow are timed apart.
 async fn engine(rt: &Runtime, job_id: i64, workers: usize) -> (Duration, Vec<f64>, Duration) {
     let started = Instant::now();
+    let started_ms = rt.now_ms();
+    let done = Arc::new(AtomicBool::new(false));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..workers {
         let mut worker = PayoutWorker::new(rt.clone());
-        let store = rt.store.clone();
+        let done = done.clone();
         tasks.spawn(async move {
             let mut times = Vec::new();
-            loop {
+            while !done.load(Ordering::Relaxed) {
                 let t = Instant::now();
-                let did = worker.step().await.expect("step");
-                let job = store
-                    .job_get(job_id, 0)
-                    .await
-                    .expect("job")
-                    .expect("exists");
-                if job.status == JobStatus::Completed || job.status == JobStatus::Failed {
-                    return times;
-                }
-                if did {
+                if worker.step().await.expect("step") {
                     times.push(t.elapsed().as_secs_f64() * 1000.0);
                 } else {
                     tokio::time::sleep(Duration::from_millis(1)).await;
                 }
             }
+            times
         });
     }
+    let completed_ms = loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let job = rt
+            .store
+            .job_get(job_id, 0)
+            .await
+            .expect("job")
+            .expect("exists");
+        if let Some(at) = job.completed_at {
+            break at.timestamp_millis();
+        }
+    };
+    let paid = Duration::from_millis((completed_ms - started_ms).max(0) as u64);
+    done.store(true, Ordering::Relaxed);
     let mut all = Vec::new();
     while let Some(r) = tasks.join_next().await {
         all.extend(r.expect("worker"));
     }
-    let paid = started.elapsed();
     let mut worker = PayoutWorker::new(rt.clone());
     while worker.step().await.expect("notify") {}
-    (paid, all, started.elapsed() - paid)
+    (paid, all, started.elapsed().saturating_sub(paid))
 }
 
 pub async fn payouts(a: &Args) {
