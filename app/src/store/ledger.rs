@@ -219,10 +219,12 @@ impl Store {
             return Ok(Page::default());
         };
         // Two index range scans merged, rather than one OR that neither index serves.
+        // A wallet is never the debit side of a payout or refund: the debit history
+        // index leaves those rows out, and the query says so to be allowed to use it.
         let rows = sqlx::query_as::<_, TxRow>(
             "SELECT * FROM ( \
                SELECT * FROM (SELECT id, kind, amount, debit_account_id, credit_account_id, challenge_id, payout_entry_id, memo, created_at_ms \
-                 FROM ledger_tx WHERE debit_account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3) AS d \
+                 FROM ledger_tx WHERE debit_account_id = $1 AND kind NOT IN ('payout', 'refund') AND id < $2 ORDER BY id DESC LIMIT $3) AS d \
                UNION ALL \
                SELECT * FROM (SELECT id, kind, amount, debit_account_id, credit_account_id, challenge_id, payout_entry_id, memo, created_at_ms \
                  FROM ledger_tx WHERE credit_account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3) AS c \
