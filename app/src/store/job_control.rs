@@ -97,7 +97,7 @@ impl Store {
         if locked.is_none() {
             return Ok(Err("Only a failed job can be retried.".into()));
         }
-        let requeued = sqlx::query("UPDATE payout_entries SET status = 'pending', error = NULL WHERE job_id = $1 AND status = 'failed'")
+        let requeued = sqlx::query("UPDATE payout_entries SET status = 'pending', error = NULL WHERE job_id = $1 AND status <> 'paid' AND status = 'failed'")
             .bind(job_id)
             .execute(&mut *tx)
             .await?

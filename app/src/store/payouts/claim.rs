@@ -1,7 +1,7 @@
 //! Claiming batches: a keyset range of a job's stakes (or re-queued entries) held
 //! under a lease whose token fences a worker that lost it.
 
-use super::{stake_filter, BatchKind, Claim};
+use super::{stake_filter, BatchKind, Claim, Settled};
 use crate::domain::model::JobKind;
 use crate::domain::AppError;
 use crate::store::{Backend, Conn, Store};
@@ -41,17 +41,56 @@ impl Store {
         lease_ms: i64,
         now_ms: i64,
     ) -> Result<Option<Claim>, AppError> {
+        let claimed = self
+            .claim_next(batch_size, lease_ms, now_ms, SettleWith::LaterCommit)
+            .await?;
+        Ok(claimed.map(|(claim, _)| claim))
+    }
+
+    /// Claims the next batch and settles it in the same transaction. With one
+    /// writer (SQLite) nothing is gained by holding a lease across two commits,
+    /// and a crash anywhere rolls back the claim with the payments.
+    pub async fn payout_claim_and_settle(
+        &self,
+        batch_size: i64,
+        lease_ms: i64,
+        now_ms: i64,
+    ) -> Result<Option<(Claim, Settled)>, AppError> {
+        let claimed = self
+            .claim_next(batch_size, lease_ms, now_ms, SettleWith::TheClaim)
+            .await?;
+        Ok(claimed.and_then(|(claim, settled)| Some((claim, settled?))))
+    }
+
+    /// Claims one batch, passing over jobs found to have nothing left to plan (each
+    /// is marked so, and finished if settled). A few such jobs at most are passed
+    /// per call, so a worker never loops long on bookkeeping.
+    async fn claim_next(
+        &self,
+        batch_size: i64,
+        lease_ms: i64,
+        now_ms: i64,
+        settle: SettleWith,
+    ) -> Result<Option<(Claim, Option<Settled>)>, AppError> {
         let token: i64 = rand::random::<i64>().abs().max(1);
         for _ in 0..8 {
             let mut tx = self.begin().await?;
-            self.relax_commit_durability(&mut tx).await?;
+            if settle == SettleWith::LaterCommit {
+                self.relax_commit_durability(&mut tx).await?;
+            }
             match self
                 .claim_in(&mut tx, token, batch_size, lease_ms, now_ms)
                 .await?
             {
                 ClaimStep::Claimed(claim) => {
+                    let settled = match settle {
+                        SettleWith::TheClaim => {
+                            Some(self.settle_in(&mut tx, &claim, now_ms).await?)
+                        }
+                        SettleWith::LaterCommit => None,
+                    };
                     tx.commit().await?;
-                    return Ok(Some(claim));
+                    return Ok(Some((claim, settled)));
                 }
                 ClaimStep::SideDone(job_id) => {
                     tx.commit().await?;
@@ -135,10 +174,12 @@ impl Store {
             .await?;
             (BatchKind::Plan, plan_cursor, through)
         } else {
+            // `status <> 'paid'` is the index of unpaid entries' own condition: it lets
+            // SQLite use that index instead of walking every entry of the job
             let through = range_end(
                 tx,
-                "SELECT id FROM payout_entries WHERE job_id = $1 AND status = 'pending' AND $2 = $2 AND id > $3 ORDER BY id LIMIT 1 OFFSET $4",
-                "SELECT MAX(id) FROM payout_entries WHERE job_id = $1 AND status = 'pending' AND $2 = $2 AND id > $3 AND $4 = $4",
+                "SELECT id FROM payout_entries WHERE job_id = $1 AND status <> 'paid' AND status = 'pending' AND $2 = $2 AND id > $3 ORDER BY id LIMIT 1 OFFSET $4",
+                "SELECT MAX(id) FROM payout_entries WHERE job_id = $1 AND status <> 'paid' AND status = 'pending' AND $2 = $2 AND id > $3 AND $4 = $4",
                 (job_id, ""),
                 retry_cursor,
                 batch_size,
@@ -196,6 +237,15 @@ impl Store {
             terms.claim(batch_id, kind, after_id, through_id, token)?,
         ))
     }
+}
+
+/// Where a claimed batch is settled.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SettleWith {
+    /// In the claim's own transaction (one writer: nothing to gain from a lease).
+    TheClaim,
+    /// In a later transaction, fenced by the lease token.
+    LaterCommit,
 }
 
 /// What one claim inside a transaction came to.

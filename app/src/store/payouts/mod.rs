@@ -10,6 +10,7 @@
 
 mod claim;
 mod notify;
+mod pay;
 mod settle;
 
 use super::accounts::page;
@@ -204,17 +205,27 @@ impl Store {
         after: Option<i64>,
         limit: i64,
     ) -> Result<Page<PayoutEntry>, AppError> {
-        #[allow(clippy::type_complexity)]
-        let rows: Vec<(i64, i64, i64, String, i64, Option<String>, Option<i64>)> = sqlx::query_as(
+        // Unpaid entries have an index of their own; its condition is repeated so
+        // that SQLite may use it (the failed entries of a big job, polled by its page).
+        let which = match status {
+            Some(EntryStatus::Pending | EntryStatus::Failed) => {
+                "job_id = $1 AND status <> 'paid' AND status = $2"
+            }
+            _ => "job_id = $1 AND ($2 = '' OR status = $2)",
+        };
+        let sql = format!(
             "SELECT id, user_id, amount, status, attempts, error, processed_at_ms FROM payout_entries \
-             WHERE job_id = $1 AND ($2 = '' OR status = $2) AND id > $3 ORDER BY id LIMIT $4",
-        )
-        .bind(job_id)
-        .bind(status.map(|s| s.as_str()).unwrap_or(""))
-        .bind(after.unwrap_or(0))
-        .bind(limit + 1)
-        .fetch_all(&self.read)
-        .await?;
+             WHERE {which} AND id > $3 ORDER BY id LIMIT $4"
+        );
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(i64, i64, i64, String, i64, Option<String>, Option<i64>)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(job_id)
+                .bind(status.map(|s| s.as_str()).unwrap_or(""))
+                .bind(after.unwrap_or(0))
+                .bind(limit + 1)
+                .fetch_all(&self.read)
+                .await?;
         let items = rows
             .into_iter()
             .map(

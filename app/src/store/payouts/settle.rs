@@ -2,9 +2,9 @@
 //! with the reason), the ledger rows (unique on the entry), the wallet credits, the
 //! escrow debit and the fee, and the batch's counters — or nothing at all.
 
-use super::claim::ClaimStep;
-use super::{stake_filter, BatchKind, Claim, Finished, Settled};
-use crate::domain::model::{JobKind, JobStatus, Priority};
+use super::pay::Paid;
+use super::{Claim, Finished, Settled};
+use crate::domain::model::{JobStatus, Priority};
 use crate::domain::AppError;
 use crate::store::audit::audit_write;
 use crate::store::notifications::{notification_insert_once, Notice};
@@ -18,52 +18,8 @@ impl Store {
         now_ms: i64,
     ) -> Result<Settled, AppError> {
         let mut tx = self.begin().await?;
-        let settled = self.settle_in(&mut tx, claim, now_ms).await?;
-        if settled != Settled::LeaseLost {
-            tx.commit().await?;
-        }
-        Ok(settled)
-    }
-
-    /// Claims the next batch and settles it in the same transaction. With one
-    /// writer (SQLite) nothing is gained by holding a lease across two commits,
-    /// and a crash anywhere rolls back the claim with the payments.
-    pub async fn payout_claim_and_settle(
-        &self,
-        batch_size: i64,
-        lease_ms: i64,
-        now_ms: i64,
-    ) -> Result<Option<(Claim, Settled)>, AppError> {
-        let token: i64 = rand::random::<i64>().abs().max(1);
-        for _ in 0..8 {
-            let mut tx = self.begin().await?;
-            match self
-                .claim_in(&mut tx, token, batch_size, lease_ms, now_ms)
-                .await?
-            {
-                ClaimStep::Claimed(claim) => {
-                    let settled = self.settle_in(&mut tx, &claim, now_ms).await?;
-                    tx.commit().await?;
-                    return Ok(Some((claim, settled)));
-                }
-                ClaimStep::SideDone(job_id) => {
-                    tx.commit().await?;
-                    self.payout_complete_if_settled(job_id, now_ms).await?;
-                }
-                ClaimStep::Idle => return Ok(None),
-            }
-        }
-        Ok(None)
-    }
-
-    /// The settling steps inside `tx`. An entry that cannot be paid (a frozen
-    /// wallet) is written `failed` with the reason; the rest of the batch goes on.
-    async fn settle_in(
-        &self,
-        tx: &mut Conn,
-        claim: &Claim,
-        now_ms: i64,
-    ) -> Result<Settled, AppError> {
+        // the batch row stays locked to this transaction: a worker looking for expired
+        // leases skips it meanwhile, and finds it done after
         let fenced = sqlx::query(
             "UPDATE payout_batches SET status = 'done', done_at_ms = $3 WHERE id = $1 AND lease_token = $2 AND status = 'running'",
         )
@@ -76,102 +32,33 @@ impl Store {
         if fenced != 1 {
             return Ok(Settled::LeaseLost);
         }
-        let side = claim.winning_side.clone().unwrap_or_default();
-        // the settled entries of this batch, for the ledger, wallet and count steps
-        let this_batch = match claim.kind {
-            BatchKind::Plan => {
-                "e.job_id = $1 AND e.stake_id > $2 AND e.stake_id <= $3 AND e.batch_id = $4"
-            }
-            BatchKind::Retry => "e.job_id = $1 AND e.id > $2 AND e.id <= $3 AND e.batch_id = $4",
-        };
-        let settled = match claim.kind {
-            BatchKind::Plan => {
-                let sql = format!(
-                    "INSERT INTO payout_entries (job_id, batch_id, stake_id, user_id, account_id, amount, status, error, attempts, processed_at_ms) \
-                     SELECT $3, $4, s.id, s.user_id, w.id, $5, \
-                            CASE WHEN w.frozen_at_ms IS NULL THEN 'paid' ELSE 'failed' END, \
-                            CASE WHEN w.frozen_at_ms IS NULL THEN NULL ELSE 'The wallet is frozen: unfreeze it, then retry.' END, 1, $6 \
-                     FROM stakes s JOIN accounts w ON w.kind = 'wallet' AND w.user_id = s.user_id \
-                     WHERE {} AND s.id > $7 AND s.id <= $8",
-                    stake_filter(claim.job_kind)
-                );
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(claim.challenge_id)
-                    .bind(side.as_str())
-                    .bind(claim.job_id)
-                    .bind(claim.batch_id)
-                    .bind(claim.amount_per_entry)
-                    .bind(now_ms)
-                    .bind(claim.after_id)
-                    .bind(claim.through_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-            }
-            BatchKind::Retry => {
-                sqlx::query(
-                    "UPDATE payout_entries SET batch_id = $4, attempts = attempts + 1, processed_at_ms = $5, \
-                       status = CASE WHEN (SELECT w.frozen_at_ms FROM accounts w WHERE w.id = payout_entries.account_id) IS NULL \
-                                     THEN 'paid' ELSE 'failed' END, \
-                       error = CASE WHEN (SELECT w.frozen_at_ms FROM accounts w WHERE w.id = payout_entries.account_id) IS NULL \
-                                    THEN NULL ELSE 'The wallet is frozen: unfreeze it, then retry.' END \
-                     WHERE job_id = $1 AND status = 'pending' AND id > $2 AND id <= $3",
-                )
-                .bind(claim.job_id)
-                .bind(claim.after_id)
-                .bind(claim.through_id)
-                .bind(claim.batch_id)
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-            }
-        } as i64;
-        let ledger_kind = match claim.job_kind {
-            JobKind::Payout => "payout",
-            JobKind::Refund => "refund",
-        };
-        let sql = format!(
-            "INSERT INTO ledger_tx (kind, debit_account_id, credit_account_id, amount, challenge_id, payout_entry_id, payout_job_id, created_at_ms) \
-             SELECT '{ledger_kind}', $5, e.account_id, e.amount, $6, e.id, e.job_id, $7 FROM payout_entries e \
-             WHERE {this_batch} AND e.status = 'paid'"
-        );
-        // one ledger row per paid entry: their count is the batch's paid count
-        let paid = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(claim.job_id)
-            .bind(claim.after_id)
-            .bind(claim.through_id)
-            .bind(claim.batch_id)
-            .bind(claim.escrow_account_id)
-            .bind(claim.challenge_id)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected() as i64;
+        let settled = self.settle_in(&mut tx, claim, now_ms).await?;
+        tx.commit().await?;
+        Ok(settled)
+    }
+
+    /// The settling steps inside `tx`, whose claim is current. An entry that cannot
+    /// be paid (a frozen wallet) is written `failed` with the reason; the rest of the
+    /// batch goes on.
+    pub(super) async fn settle_in(
+        &self,
+        tx: &mut Conn,
+        claim: &Claim,
+        now_ms: i64,
+    ) -> Result<Settled, AppError> {
+        let Paid { settled, paid } = self.pay_in(tx, claim, now_ms).await?;
         let failed = settled - paid;
-        // every entry of a job pays the same amount, and a user holds one stake per
-        // challenge: one set-based update credits each winner once
-        let sql = format!(
-            "UPDATE accounts SET balance = balance + $5 WHERE id IN (SELECT e.account_id FROM payout_entries e WHERE {this_batch} AND e.status = 'paid')"
-        );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(claim.job_id)
-            .bind(claim.after_id)
-            .bind(claim.through_id)
-            .bind(claim.batch_id)
-            .bind(claim.amount_per_entry)
-            .execute(&mut *tx)
-            .await?;
         if paid > 0 {
             self.move_escrow_and_fee(tx, claim, paid, now_ms).await?;
         }
         let planned: i64 = sqlx::query_scalar(
-            "UPDATE payout_batches SET paid_entries = $2, failed_entries = $3 WHERE id = $1 \
+            "UPDATE payout_batches SET paid_entries = $2, failed_entries = $3, status = 'done', done_at_ms = $4 WHERE id = $1 \
              RETURNING (SELECT j.plan_done * j.retry_done FROM payout_jobs j WHERE j.id = payout_batches.job_id)",
         )
         .bind(claim.batch_id)
         .bind(paid)
         .bind(failed)
+        .bind(now_ms)
         .fetch_one(&mut *tx)
         .await?;
         Ok(Settled::Done {
@@ -231,7 +118,7 @@ impl Store {
         let mut tx = self.begin().await?;
         // entries that failed and were not re-queued by a retry
         let failed: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM payout_entries WHERE job_id = $1 AND status = 'failed'",
+            "SELECT COUNT(*) FROM payout_entries WHERE job_id = $1 AND status <> 'paid' AND status = 'failed'",
         )
         .bind(job_id)
         .fetch_one(&mut *tx)
