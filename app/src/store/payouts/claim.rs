@@ -26,7 +26,7 @@ impl Store {
         }
     }
 
-    fn for_update_of(&self, alias: &str) -> String {
+    pub(super) fn for_update_of(&self, alias: &str) -> String {
         match self.backend() {
             Backend::Sqlite => String::new(),
             Backend::Postgres => format!(" FOR UPDATE OF {alias}"),

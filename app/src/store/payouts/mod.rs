@@ -8,9 +8,11 @@
 //! The cost of a batch never grows with the number already paid. With one writer
 //! (SQLite) the claim and the settling share one transaction instead.
 
+mod at_once;
 mod claim;
 mod notify;
 mod pay;
+mod script;
 mod settle;
 
 use super::accounts::page;

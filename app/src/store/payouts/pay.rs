@@ -3,18 +3,19 @@
 //! the transaction; the escrow, the fee and the counters are the caller's too.
 //!
 //! Every winner costs an entry row, a ledger row and a wallet update, so the
-//! statements are shaped to touch each row once: PostgreSQL credits the wallets,
-//! writes the entries and their ledger rows in one statement (data-modifying CTEs,
-//! no read-back); SQLite, the only writer of its file, finds the batch's new
-//! entries by their ids, a range of the table itself rather than of an index.
+//! statements are shaped to touch each row once: on PostgreSQL one statement
+//! (data-modifying CTEs, no read-back) credits the wallets, writes the entries and
+//! their ledger rows — `at_once.rs` adds the rest of the settling to it. A retry
+//! reads its re-queued entries as a range of their table. SQLite's planned batches
+//! are settled in `script.rs`.
 
 use super::{stake_filter, BatchKind, Claim};
 use crate::domain::model::JobKind;
 use crate::domain::AppError;
-use crate::store::{Backend, Conn, Store};
+use crate::store::{Conn, Store};
 use sqlx::Row;
 
-const FROZEN: &str = "The wallet is frozen: unfreeze it, then retry.";
+pub(super) const FROZEN: &str = "The wallet is frozen: unfreeze it, then retry.";
 
 /// How many entries a batch settled, and how many of them were paid.
 pub(super) struct Paid {
@@ -29,20 +30,10 @@ impl Store {
         claim: &Claim,
         now_ms: i64,
     ) -> Result<Paid, AppError> {
-        match (claim.kind, self.backend()) {
-            (BatchKind::Plan, Backend::Postgres) => plan_in_one_statement(tx, claim, now_ms).await,
-            (BatchKind::Plan, Backend::Sqlite) => {
-                // the one writer holds the file: every id above today's largest is this batch's
-                let newest_before: i64 = sqlx::query_scalar(
-                    "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM payout_entries",
-                )
-                .fetch_one(&mut *tx)
-                .await?;
-                let settled = insert_entries(tx, claim, now_ms).await?;
-                let paid = credit_entries(tx, claim, (newest_before, i64::MAX), now_ms).await?;
-                Ok(Paid { settled, paid })
-            }
-            (BatchKind::Retry, _) => {
+        match claim.kind {
+            // on SQLite a planned batch is settled by `settle_plan_script` instead
+            BatchKind::Plan => plan_in_one_statement(tx, claim, now_ms).await,
+            BatchKind::Retry => {
                 let settled = requeue_entries(tx, claim, now_ms).await?;
                 let paid =
                     credit_entries(tx, claim, (claim.after_id, claim.through_id), now_ms).await?;
@@ -52,7 +43,7 @@ impl Store {
     }
 }
 
-fn ledger_kind(claim: &Claim) -> &'static str {
+pub(super) fn ledger_kind(claim: &Claim) -> &'static str {
     match claim.job_kind {
         JobKind::Payout => "payout",
         JobKind::Refund => "refund",
@@ -69,21 +60,8 @@ async fn plan_in_one_statement(
     now_ms: i64,
 ) -> Result<Paid, AppError> {
     let sql = format!(
-        "WITH w AS (UPDATE accounts a SET balance = a.balance + CASE WHEN a.frozen_at_ms IS NULL THEN $5 ELSE 0 END \
-               FROM (SELECT s.id, s.user_id FROM stakes s WHERE {filter} AND s.id > $7 AND s.id <= $8) AS s \
-               WHERE a.kind = 'wallet' AND a.user_id = s.user_id \
-               RETURNING a.id AS account_id, s.id AS stake_id, s.user_id, a.frozen_at_ms IS NULL AS unfrozen), \
-         e AS (INSERT INTO payout_entries (job_id, batch_id, stake_id, user_id, account_id, amount, status, error, attempts, processed_at_ms) \
-               SELECT $3, $4, w.stake_id, w.user_id, w.account_id, $5, \
-                      CASE WHEN w.unfrozen THEN 'paid' ELSE 'failed' END, \
-                      CASE WHEN w.unfrozen THEN NULL ELSE '{FROZEN}' END, 1, $6 \
-               FROM w RETURNING id, account_id, amount, status), \
-         l AS (INSERT INTO ledger_tx (kind, debit_account_id, credit_account_id, amount, challenge_id, payout_entry_id, payout_job_id, created_at_ms) \
-               SELECT '{kind}', $9, e.account_id, e.amount, $1, e.id, $3, $6 FROM e WHERE e.status = 'paid' \
-               RETURNING 1) \
-         SELECT (SELECT COUNT(*) FROM e), (SELECT COUNT(*) FROM l)",
-        filter = stake_filter(claim.job_kind),
-        kind = ledger_kind(claim),
+        "WITH {} SELECT (SELECT COUNT(*) FROM e), (SELECT COUNT(*) FROM l)",
+        paying_ctes(claim, "")
     );
     let row = plan_query(sql, claim, now_ms)
         .bind(claim.escrow_account_id)
@@ -93,26 +71,31 @@ async fn plan_in_one_statement(
     Ok(Paid { settled, paid })
 }
 
-/// The batch's stakes become entries, paid unless the wallet is frozen.
-async fn insert_entries(tx: &mut Conn, claim: &Claim, now_ms: i64) -> Result<i64, AppError> {
-    let sql = format!(
-        "INSERT INTO payout_entries (job_id, batch_id, stake_id, user_id, account_id, amount, status, error, attempts, processed_at_ms) \
-         SELECT $3, $4, s.id, s.user_id, w.id, $5, \
-                CASE WHEN w.frozen_at_ms IS NULL THEN 'paid' ELSE 'failed' END, \
-                CASE WHEN w.frozen_at_ms IS NULL THEN NULL ELSE '{FROZEN}' END, 1, $6 \
-         FROM stakes s JOIN accounts w ON w.kind = 'wallet' AND w.user_id = s.user_id \
-         WHERE {} AND s.id > $7 AND s.id <= $8",
-        stake_filter(claim.job_kind)
-    );
-    Ok(plan_query(sql, claim, now_ms)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected() as i64)
+/// The PostgreSQL paying steps as common table expressions `w` (the wallets
+/// credited), `e` (the entries) and `l` (the ledger rows), for `plan_query`'s
+/// parameters and $9, the escrow. `only_if` further limits the stakes paid.
+pub(super) fn paying_ctes(claim: &Claim, only_if: &str) -> String {
+    format!(
+        "w AS (UPDATE accounts a SET balance = a.balance + CASE WHEN a.frozen_at_ms IS NULL THEN $5 ELSE 0 END \
+               FROM (SELECT s.id, s.user_id FROM stakes s WHERE {filter} AND s.id > $7 AND s.id <= $8{only_if}) AS s \
+               WHERE a.kind = 'wallet' AND a.user_id = s.user_id \
+               RETURNING a.id AS account_id, s.id AS stake_id, s.user_id, a.frozen_at_ms IS NULL AS unfrozen), \
+         e AS (INSERT INTO payout_entries (job_id, batch_id, stake_id, user_id, account_id, amount, status, error, attempts, processed_at_ms) \
+               SELECT $3, $4, w.stake_id, w.user_id, w.account_id, $5, \
+                      CASE WHEN w.unfrozen THEN 'paid' ELSE 'failed' END, \
+                      CASE WHEN w.unfrozen THEN NULL ELSE '{FROZEN}' END, 1, $6 \
+               FROM w RETURNING id, account_id, amount, status), \
+         l AS (INSERT INTO ledger_tx (kind, debit_account_id, credit_account_id, amount, challenge_id, payout_entry_id, payout_job_id, created_at_ms) \
+               SELECT '{kind}', $9, e.account_id, e.amount, $1, e.id, $3, $6 FROM e WHERE e.status = 'paid' \
+               RETURNING 1)",
+        filter = stake_filter(claim.job_kind),
+        kind = ledger_kind(claim),
+    )
 }
 
 /// A plan statement with its parameters: $1 challenge, $2 winning side, $3 job,
 /// $4 batch, $5 amount per entry, $6 now, $7 and $8 the batch's stake range.
-fn plan_query<'q>(
+pub(super) fn plan_query<'q>(
     sql: String,
     claim: &'q Claim,
     now_ms: i64,

@@ -1,14 +1,16 @@
 //! Settling a claimed batch: ONE transaction writes its entries (paid, or failed
 //! with the reason), the ledger rows (unique on the entry), the wallet credits, the
-//! escrow debit and the fee, and the batch's counters — or nothing at all.
+//! escrow debit and the fee, and the batch's counters — or nothing at all. A planned
+//! batch takes one statement on PostgreSQL (`at_once.rs`) and one call on SQLite
+//! (`script.rs`); the steps here settle the rest (retries).
 
 use super::pay::Paid;
-use super::{Claim, Finished, Settled};
+use super::{BatchKind, Claim, Finished, Settled};
 use crate::domain::model::{JobStatus, Priority};
 use crate::domain::AppError;
 use crate::store::audit::audit_write;
 use crate::store::notifications::{notification_insert_once, Notice};
-use crate::store::{Conn, Store};
+use crate::store::{Backend, Conn, Store};
 
 impl Store {
     /// Settles a batch claimed earlier, or commits nothing if the lease was lost.
@@ -17,6 +19,9 @@ impl Store {
         claim: &Claim,
         now_ms: i64,
     ) -> Result<Settled, AppError> {
+        if claim.kind == BatchKind::Plan && self.backend() == Backend::Postgres {
+            return self.settle_plan_at_once(claim, now_ms).await;
+        }
         let mut tx = self.begin().await?;
         // the batch row stays locked to this transaction: a worker looking for expired
         // leases skips it meanwhile, and finds it done after
@@ -46,6 +51,9 @@ impl Store {
         claim: &Claim,
         now_ms: i64,
     ) -> Result<Settled, AppError> {
+        if claim.kind == BatchKind::Plan && self.backend() == Backend::Sqlite {
+            return self.settle_plan_script(tx, claim, now_ms).await;
+        }
         let Paid { settled, paid } = self.pay_in(tx, claim, now_ms).await?;
         let failed = settled - paid;
         if paid > 0 {
@@ -116,6 +124,18 @@ impl Store {
         now_ms: i64,
     ) -> Result<Option<Finished>, AppError> {
         let mut tx = self.begin().await?;
+        // A batch being settled right now holds its row locked. Waiting for those
+        // settles closes a race: a settle that read the job as not yet fully planned
+        // (before this caller marked it so) leaves completion to this call, so this
+        // call must see that settle's outcome, not its `running` row.
+        let sql = format!(
+            "SELECT b.id FROM payout_batches b WHERE b.job_id = $1 AND b.status = 'running'{}",
+            self.for_update_of("b")
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(job_id)
+            .fetch_all(&mut *tx)
+            .await?;
         // entries that failed and were not re-queued by a retry
         let failed: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM payout_entries WHERE job_id = $1 AND status <> 'paid' AND status = 'failed'",
