@@ -30,6 +30,7 @@ pub mod testing;
 
 use crate::domain::AppError;
 use sqlx::{AnyConnection, AnyPool};
+use std::sync::Arc;
 use std::time::Duration;
 
 static MIGRATIONS_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -77,6 +78,8 @@ pub struct Store {
     url: String,
     pub(crate) issuance_account_id: i64,
     pub(crate) platform_account_id: i64,
+    /// SQLite files: stops the log checkpointer when the last clone is dropped.
+    _checkpointer: Option<Arc<tokio_util::sync::DropGuard>>,
 }
 
 #[derive(Debug, Clone)]
@@ -106,6 +109,8 @@ impl Store {
                 (pool.clone(), pool)
             }
         };
+        let checkpointer = (backend == Backend::Sqlite && sqlite::file_path(url).is_some())
+            .then(|| Arc::new(sqlite::spawn_checkpointer(read.clone(), write.clone())));
         let migrator = match backend {
             Backend::Sqlite => &MIGRATIONS_SQLITE,
             Backend::Postgres => &MIGRATIONS_POSTGRES,
@@ -121,6 +126,7 @@ impl Store {
             url: url.to_string(),
             issuance_account_id: 0,
             platform_account_id: 0,
+            _checkpointer: checkpointer,
         };
         store.issuance_account_id = store.system_account_id("issuance").await?;
         store.platform_account_id = store.system_account_id("platform").await?;

@@ -6,6 +6,8 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
 use sqlx::Executor;
 use std::path::Path;
+use std::time::Duration;
+use tokio_util::sync::{CancellationToken, DropGuard};
 
 /// Creates the database file's folder, then the two pools.
 pub(super) async fn pools(
@@ -41,11 +43,54 @@ const WRITER_CACHE_KIB: u32 = 131_072;
 const READER_CACHE_KIB: u32 = 16_384;
 
 /// Write-ahead log pages a commit may leave before it copies them into the file
-/// (SQLite's default is 1,000). A payout batch writes about 50 pages, most of them
-/// the same few tail pages again: copying every 20 batches rewrote those pages and
-/// synced the file 100 times per million winners; every 200 batches the copy is
-/// mostly new pages, at the cost of a log of about 40 MiB.
+/// itself (SQLite's default is 1,000). The checkpointer below normally copies them
+/// first, beside the writer; this is the writer's own fallback. A payout batch
+/// writes about 50 pages, many of them the same tail pages again: copying every 20
+/// batches rewrote those pages and synced the file 100 times per million winners.
 const WAL_CHECKPOINT_PAGES: u32 = 10_000;
+
+/// How often the checkpointer copies committed log pages into the file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
+/// Log pages after which the checkpointer, once all are copied, lets the writer
+/// start the log over (about 32 MiB).
+const RESTART_LOG_PAGES: i64 = 8_192;
+
+/// Copies the write-ahead log into the database file from a reader connection,
+/// on the other core, so the writer's commits do not stop to do it. A copy that
+/// runs beside the writer can never start the log over, so once the log is long
+/// and fully copied, the writer takes one turn to check that — between two write
+/// transactions — and its next transaction writes the log from the start.
+/// Runs until the returned guard (held by every clone of the store) is dropped.
+pub(super) fn spawn_checkpointer(read: AnyPool, write: AnyPool) -> DropGuard {
+    let stop = CancellationToken::new();
+    let stopped = stop.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = stopped.cancelled() => return,
+                _ = tokio::time::sleep(CHECKPOINT_EVERY) => {}
+            }
+            if let Err(e) = checkpoint(&read, &write).await {
+                tracing::warn!(error = %e, "copying the write-ahead log failed");
+            }
+        }
+    });
+    stop.drop_guard()
+}
+
+async fn checkpoint(read: &AnyPool, write: &AnyPool) -> Result<(), AppError> {
+    // (busy, pages in the log, pages copied so far)
+    let (_, log_pages, copied_pages): (i64, i64, i64) =
+        sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(read)
+            .await?;
+    if log_pages >= RESTART_LOG_PAGES && copied_pages == log_pages {
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(write)
+            .await?;
+    }
+    Ok(())
+}
 
 fn options(max_connections: u32, settings: &PoolSettings, cache_kib: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
