@@ -157,6 +157,8 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some((status, challenge_id, failed, total)) = ended else {
+            // release the batch rows locked above now, not whenever the connection is next used
+            tx.rollback().await?;
             return Ok(None);
         };
         let status = JobStatus::parse(&status).unwrap_or(JobStatus::Failed);
